@@ -1,0 +1,14 @@
+//! assessment-relay: receives assessment vendors' "test completed" webhooks, verifies them,
+//! translates them with the vendor's mapping file into StackOne's unified result, and delivers
+//! them durably as `PATCH /unified/ats/assessments/orders/{id}/result`.
+//!
+//! Dependencies point one way: `routes → {signature, mapping, queue, …}`, `queue::worker →
+//! forward`, everything → `domain`. Nothing depends on `routes` or `startup`.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod mapping;
+pub mod queue;
+pub mod signature;
+pub mod stackone;

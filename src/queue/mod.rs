@@ -1,0 +1,116 @@
+//! Durable store-and-forward. A webhook is acknowledged only after its translated request is
+//! committed here; delivery workers lease due jobs, and the outcome decides done, retry (with
+//! the pure schedule in `retry`) or dead letter. The same [`Store`] trait is implemented for
+//! SQLite (embedded, default) and PostgreSQL (several replicas sharing one queue).
+//!
+//! CONTRACT STUB: the queue helper replaces the bodies; the public surface below is what the
+//! rest of the crate uses and must keep its shape.
+
+mod types;
+
+pub use types::*;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Opens the store named by `url` (`sqlite://…` or `postgres://…`), creating the SQLite file and
+/// its folder if needed, and runs migrations (safe when several replicas start at once).
+pub async fn open(_url: &str, _opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    todo!("queue helper")
+}
+
+/// Everything the gateway keeps. All times are Unix milliseconds passed in by the caller, so
+/// behaviour is testable without sleeping. Every method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Cheap round trip, for `/readyz`.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Commits a batch of accepted webhooks in one transaction (group commit), applying dedupe:
+    /// a job whose `(vendor, event_key)` was seen within the window is not inserted and answers
+    /// `Duplicate`. When `lease` is given, each new `Pending` job that is the oldest unfinished
+    /// job of its order is inserted already leased to `lease.owner` (returned `leased: true`) so
+    /// the caller can deliver it at once without a second write. Results are in input order.
+    async fn accept_batch(
+        &self,
+        jobs: &[NewJob],
+        dedupe_window_ms: i64,
+        lease: Option<&Lease>,
+    ) -> Result<Vec<Accepted>, StoreError>;
+
+    /// Leases up to `limit` due jobs: pending with `next_attempt_at <= now`, or in flight with an
+    /// expired lease; only the oldest unfinished job of each order is eligible (per-order
+    /// ordering); never a job another owner holds an unexpired lease on.
+    async fn lease_due(
+        &self,
+        lease: &Lease,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError>;
+
+    /// Records outcomes; each applies only if `owner` still holds the job's lease.
+    /// Returns how many applied.
+    async fn finish_batch(&self, owner: &str, outcomes: &[Finish]) -> Result<u64, StoreError>;
+
+    /// Gives back every job leased by `owner` (graceful shutdown): they are due again now.
+    async fn release(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError>;
+
+    /// Counts by state and the age of the oldest undelivered job (metrics, readiness, 503 guard).
+    async fn stats(&self, now_ms: i64) -> Result<QueueStats, StoreError>;
+
+    /// Admin listing, newest first, keyset-paginated by `filter.before_id`.
+    async fn list(&self, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError>;
+    async fn get(&self, id: JobId) -> Result<Option<JobDetail>, StoreError>;
+    /// Makes the given dead (or delivered) jobs pending again, due now, attempts reset.
+    /// With `rewrite`, the job's order/account/body are replaced first (re-translation).
+    async fn replay(
+        &self,
+        id: JobId,
+        rewrite: Option<&Rewrite>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError>;
+    /// Ids of jobs matching `filter` (for "replay all dead letters of vendor X").
+    async fn ids(&self, filter: &JobFilter) -> Result<Vec<JobId>, StoreError>;
+
+    /// Deletes delivered jobs delivered before `before_ms` and dedupe keys expired at `now_ms`.
+    async fn purge(&self, before_ms: i64, now_ms: i64) -> Result<u64, StoreError>;
+
+    // ---- order correlation ----
+
+    /// Inserts or replaces a registration; jobs of the same `(vendor, correlation_key)` waiting
+    /// in `awaiting_order` get its order/account and become pending, due now. Returns how many.
+    async fn put_registration(&self, reg: &Registration, now_ms: i64) -> Result<u64, StoreError>;
+    async fn get_registration(
+        &self,
+        vendor: &str,
+        key: &str,
+        now_ms: i64,
+    ) -> Result<Option<Registration>, StoreError>;
+    async fn delete_registration(&self, vendor: &str, key: &str) -> Result<bool, StoreError>;
+    async fn list_registrations(
+        &self,
+        vendor: Option<&str>,
+        limit: usize,
+        after_key: Option<&str>,
+    ) -> Result<Vec<Registration>, StoreError>;
+    /// Stores a per-invite callback (only the SHA-256 of its token is kept).
+    async fn put_callback(&self, cb: &Callback) -> Result<(), StoreError>;
+    async fn get_callback(
+        &self,
+        token_sha256: &str,
+        now_ms: i64,
+    ) -> Result<Option<Callback>, StoreError>;
+    async fn delete_callback(&self, token_sha256: &str) -> Result<bool, StoreError>;
+    async fn list_callbacks(
+        &self,
+        vendor: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Callback>, StoreError>;
+    /// `awaiting_order` jobs received before `before_ms` become dead ("no order registered …").
+    /// Registrations and callbacks expired at `now_ms` are deleted. Returns (dead-lettered, purged).
+    async fn expire_correlation(
+        &self,
+        before_ms: i64,
+        now_ms: i64,
+    ) -> Result<(u64, u64), StoreError>;
+}
