@@ -6,13 +6,13 @@
 //! `docs/configuration.md` lists every field; a test checks the two agree.
 
 use crate::domain::Secret;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize, Serializer};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// Every `RELAY_` setting with its default. Field `foo_bar` is variable `RELAY_FOO_BAR`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Settings {
     /// Address the webhook server listens on.
     #[serde(default = "d::listen_addr")]
@@ -24,7 +24,7 @@ pub struct Settings {
     #[serde(default = "d::upstream_url")]
     pub upstream_url: String,
     /// StackOne API key; sent as `Authorization: Basic base64(key + ":")`. Required by `serve`.
-    #[serde(default)]
+    #[serde(default, serialize_with = "redacted")]
     pub api_key: Option<Secret>,
     /// Largest webhook body accepted; larger requests get 413.
     #[serde(default = "d::max_body_bytes")]
@@ -96,7 +96,7 @@ pub struct Settings {
     pub registration_retention_days: u32,
 
     /// Bearer token for `/admin`; the admin API is disabled when unset.
-    #[serde(default)]
+    #[serde(default, serialize_with = "redacted")]
     pub admin_token: Option<Secret>,
     /// Serve `/metrics` on this separate address instead of the main listener.
     #[serde(default)]
@@ -198,6 +198,15 @@ mod d {
     }
     pub fn shutdown_timeout_s() -> u64 {
         30
+    }
+}
+
+/// Secrets serialize as `[redacted]` (or null when unset): `assessment-relay config` and the
+/// configuration reference show that a secret is set, never its value.
+fn redacted<S: Serializer>(v: &Option<Secret>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str("[redacted]"),
+        None => s.serialize_none(),
     }
 }
 
@@ -350,6 +359,34 @@ impl Settings {
         }
     }
 
+    /// Every setting as `(RELAY_NAME, value)` sorted by name, secrets redacted, unset
+    /// optional settings as an empty string. For `assessment-relay config` and the docs check.
+    pub fn describe(&self) -> Vec<(String, String)> {
+        let v = serde_json::to_value(self).unwrap_or_default();
+        let serde_json::Value::Object(map) = v else {
+            return Vec::new();
+        };
+        map.into_iter()
+            .map(|(k, v)| {
+                let shown = match v {
+                    serde_json::Value::Null => String::new(),
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Array(a) => a
+                        .iter()
+                        .map(|x| {
+                            x.as_str()
+                                .map(str::to_owned)
+                                .unwrap_or_else(|| x.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    other => other.to_string(),
+                };
+                (format!("RELAY_{}", k.to_uppercase()), shown)
+            })
+            .collect()
+    }
+
     pub fn forward_timeout(&self) -> Duration {
         Duration::from_millis(self.forward_timeout_ms)
     }
@@ -471,6 +508,16 @@ mod tests {
             !dbg.contains("sk_live_abc") && !dbg.contains("0123456789abcdef"),
             "{dbg}"
         );
+    }
+
+    #[test]
+    fn describe_lists_every_setting_with_secrets_redacted() {
+        let s = Settings::from_vars(vars(&[("RELAY_API_KEY", "sk_live_abc")])).unwrap();
+        let d = s.describe();
+        assert!(d.contains(&("RELAY_API_KEY".into(), "[redacted]".into())));
+        assert!(d.contains(&("RELAY_ADMIN_TOKEN".into(), String::new())));
+        assert!(d.contains(&("RELAY_LISTEN_ADDR".into(), "0.0.0.0:8080".into())));
+        assert!(!format!("{d:?}").contains("sk_live_abc"));
     }
 
     #[test]

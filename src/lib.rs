@@ -5,10 +5,22 @@
 //! Dependencies point one way: `routes → {signature, mapping, queue, …}`, `queue::worker →
 //! forward`, everything → `domain`. Nothing depends on `routes` or `startup`.
 
+pub mod cli;
 pub mod config;
+pub mod correlation;
+pub mod delivery;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod forward;
+pub mod ingest;
 pub mod mapping;
+pub mod metrics;
 pub mod queue;
+pub mod replay;
+pub mod routes;
 pub mod signature;
 pub mod stackone;
+pub mod startup;
+pub mod telemetry;
+pub mod vendors;

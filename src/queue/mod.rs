@@ -6,6 +6,8 @@
 //! CONTRACT STUB: the queue helper replaces the bodies; the public surface below is what the
 //! rest of the crate uses and must keep its shape.
 
+pub mod batch;
+pub mod retry;
 mod types;
 
 pub use types::*;

@@ -1,0 +1,112 @@
+//! Delivering committed jobs. Leased jobs arrive on one channel — straight from acceptance (the
+//! fast path: committed already leased) or from the [`poller`] (retries, successors in an order,
+//! expired leases, other replicas' work). Worker threads each own an awc client (it is not
+//! `Send`) and run deliveries as local tasks; one semaphore bounds deliveries in flight over all
+//! threads. The outcome goes to the store through the batched `Finisher`.
+
+mod attempt;
+mod poller;
+mod worker;
+
+pub use attempt::{dead_reason, decide};
+
+use crate::forward::{ClientOptions, Target};
+use crate::queue::batch::Finisher;
+use crate::queue::retry::RetryPolicy;
+use crate::queue::{Job, Store};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Delivery settings taken from `Settings`.
+#[derive(Debug, Clone)]
+pub struct DeliveryConfig {
+    pub target: Target,
+    pub client: ClientOptions,
+    pub concurrency: usize,
+    pub threads: usize,
+    pub policy: RetryPolicy,
+    /// This replica's lease owner name.
+    pub owner: String,
+    pub lease_ms: i64,
+    /// Longest the poller sleeps when nothing kicks it.
+    pub poll_interval: Duration,
+}
+
+/// What the rest of the process holds to feed and stop delivery.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    jobs: async_channel::Sender<Job>,
+    kick: Arc<Notify>,
+    stop: CancellationToken,
+    tracker: TaskTracker,
+    semaphore: Arc<Semaphore>,
+    store: Arc<dyn Store>,
+    owner: String,
+    alive: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Delivery {
+    /// Starts `cfg.threads` worker threads and the poller (on the current tokio runtime).
+    pub fn start(store: Arc<dyn Store>, finisher: Finisher, cfg: DeliveryConfig) -> Self {
+        let (tx, rx) = async_channel::bounded::<Job>(cfg.concurrency.max(1) * 4);
+        let d = Delivery {
+            jobs: tx,
+            kick: Arc::new(Notify::new()),
+            stop: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+            semaphore: Arc::new(Semaphore::new(cfg.concurrency.max(1))),
+            store: store.clone(),
+            owner: cfg.owner.clone(),
+            alive: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+        };
+        let cfg = Arc::new(cfg);
+        for n in 0..cfg.threads.max(1) {
+            worker::spawn_thread(n, rx.clone(), finisher.clone(), cfg.clone(), d.clone());
+        }
+        tokio::spawn(poller::run(store, cfg, d.clone()));
+        d
+    }
+
+    /// The channel acceptance sends already-leased jobs to.
+    pub fn sender(&self) -> async_channel::Sender<Job> {
+        self.jobs.clone()
+    }
+
+    /// Asks the poller to look for due jobs now (e.g. a job finished and its order's next job
+    /// may be due, or a registration released waiting jobs).
+    pub fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    /// Worker threads currently running (for `/readyz`).
+    pub fn workers_alive(&self) -> usize {
+        self.alive.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Stops taking jobs, waits up to `deadline` for deliveries in flight, then gives back every
+    /// lease this replica still holds so another replica (or the next start) delivers them.
+    pub async fn shutdown(&self, deadline: Duration) {
+        self.stop.cancel();
+        self.jobs.close();
+        self.tracker.close();
+        if tokio::time::timeout(deadline, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                deadline_s = deadline.as_secs(),
+                "deliveries still running at the shutdown deadline; their jobs are released"
+            );
+        }
+        let now = chrono::Utc::now().timestamp_millis();
+        match self.store.release(&self.owner, now).await {
+            Ok(n) => tracing::info!(released = n, "delivery stopped; unfinished jobs released"),
+            Err(e) => {
+                tracing::error!(error = %e, "could not release leases; they expire by themselves")
+            }
+        }
+    }
+}

@@ -1,0 +1,377 @@
+//! `POST /webhooks/{vendor}` (and the account-carrying and per-invite callback variants):
+//! verify → prepare (parse, translate, validate, identity) → correlate → commit → answer.
+//! The vendor gets its 2xx only after the job is committed.
+
+use super::{body, AppState, RequestId};
+use crate::correlation;
+use crate::domain::Headers;
+use crate::error::{ApiError, ErrorCode};
+use crate::ingest::{self, Prepared, Rejection, StoredRoute};
+use crate::mapping::RouteParams;
+use crate::metrics as m;
+use crate::queue::{Accepted, Initial, NewJob, StoreError};
+use crate::signature::{AuthFailure, CallbackBinding, InboundRequest};
+use crate::vendors::Vendor;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long a vendor is asked to wait when the gateway cannot take its webhook right now.
+const BUSY_RETRY_AFTER: Duration = Duration::from_secs(5);
+
+pub async fn receive(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    handle(
+        req,
+        path.into_inner(),
+        RouteParams::default(),
+        None,
+        payload,
+        state,
+    )
+    .await
+}
+
+pub async fn receive_for_account(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (vendor, account_id) = path.into_inner();
+    handle(
+        req,
+        vendor,
+        RouteParams {
+            account_id: Some(account_id),
+        },
+        None,
+        payload,
+        state,
+    )
+    .await
+}
+
+pub async fn receive_on_callback(
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (vendor, token) = path.into_inner();
+    handle(
+        req,
+        vendor,
+        RouteParams::default(),
+        Some(token),
+        payload,
+        state,
+    )
+    .await
+}
+
+async fn handle(
+    req: HttpRequest,
+    vendor_name: String,
+    route: RouteParams,
+    token: Option<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
+    let vendors = state.registry.snapshot();
+    let Some(vendor) = vendors.get(&vendor_name).cloned() else {
+        m::count(
+            m::WEBHOOKS_RECEIVED,
+            &[("vendor", "unknown".into()), ("outcome", "rejected".into())],
+        );
+        m::count(
+            m::WEBHOOKS_REJECTED,
+            &[
+                ("vendor", "unknown".into()),
+                ("cause", "vendor_not_found".into()),
+            ],
+        );
+        tracing::info!(cause = "vendor_not_found", "webhook rejected");
+        return Err(ApiError::new(
+            ErrorCode::VendorNotFound,
+            "no vendor is configured under this name",
+        ));
+    };
+    let vlabel = vendor.id.as_str().to_owned();
+    let reject = |e: ApiError| {
+        let outcome = match e.code.status().as_u16() {
+            503 => "unavailable",
+            422 => "unmappable",
+            _ => "rejected",
+        };
+        m::count(
+            m::WEBHOOKS_RECEIVED,
+            &[("vendor", vlabel.clone()), ("outcome", outcome.into())],
+        );
+        m::count(
+            m::WEBHOOKS_REJECTED,
+            &[
+                ("vendor", vlabel.clone()),
+                ("cause", e.code.as_str().into()),
+            ],
+        );
+        tracing::info!(vendor = %vlabel, cause = e.code.as_str(), reason = %e.message, "webhook rejected");
+        e
+    };
+    if let Some(why) = &vendor.disabled {
+        tracing::warn!(vendor = %vlabel, reason = %why, "webhook for a disabled vendor");
+        return Err(reject(
+            ApiError::new(
+                ErrorCode::VendorDisabled,
+                "this vendor is not configured on the gateway yet",
+            )
+            .with_retry_after(Duration::from_secs(60)),
+        ));
+    }
+    if state.queue.undelivered() >= state.limits.max_pending {
+        return Err(reject(
+            ApiError::new(
+                ErrorCode::QueueFull,
+                "too many results are waiting for delivery; retry later",
+            )
+            .with_retry_after(BUSY_RETRY_AFTER),
+        ));
+    }
+    let body = body::read(
+        &req,
+        payload,
+        state.limits.max_body_bytes,
+        state.limits.body_timeout,
+    )
+    .await
+    .map_err(&reject)?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        // CodeSignal (and others) POST an empty body when the webhook is registered, expecting 200.
+        // An empty body carries no result, so there is nothing to verify, store or deliver.
+        m::count(
+            m::WEBHOOKS_RECEIVED,
+            &[("vendor", vlabel.clone()), ("outcome", "ignored".into())],
+        );
+        tracing::info!(vendor = %vlabel, "empty webhook body acknowledged");
+        return Ok(HttpResponse::Ok().json(json!({"status": "ignored"})));
+    }
+
+    let callback = match token {
+        Some(t) => Some(
+            resolve_callback(&state, &vendor, &t)
+                .await
+                .map_err(&reject)?,
+        ),
+        None => None,
+    };
+    let headers: Headers = req
+        .headers()
+        .iter()
+        .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
+        .collect();
+    let url = state.public_url.as_deref().map(|base| {
+        let pq = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        format!("{}{pq}", base.trim_end_matches('/'))
+    });
+    let now = Utc::now();
+    let inbound = InboundRequest {
+        headers: &headers,
+        body: &body,
+        url: url.as_deref(),
+        query: req.query_string(),
+        peer: req.peer_addr().map(|a| a.ip()),
+        callback: callback.as_ref(),
+        now_ms: now.timestamp_millis(),
+    };
+    let t = Instant::now();
+    let verified = vendor.verifier.verify(&inbound);
+    m::observe(
+        m::VERIFY_SECONDS,
+        &[("vendor", vlabel.clone())],
+        t.elapsed(),
+    );
+    let verified = verified.map_err(|f| reject(auth_error(&f)))?;
+
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let stored_route = StoredRoute::new(route, callback.as_ref());
+    let ctx = ingest::Context {
+        vendor: &vendor,
+        headers: &headers,
+        route: &stored_route,
+        received_at: now,
+        request_id: &request_id,
+    };
+    let t = Instant::now();
+    let prepared = ingest::prepare(ctx, verified.body(), &state.validator);
+    m::observe(
+        m::TRANSLATE_SECONDS,
+        &[("vendor", vlabel.clone())],
+        t.elapsed(),
+    );
+
+    let (job, rejection) = match prepared.map_err(|r| reject(rejection_error(&r)))? {
+        Prepared::Ignored { reason } => {
+            m::count(
+                m::WEBHOOKS_RECEIVED,
+                &[("vendor", vlabel.clone()), ("outcome", "ignored".into())],
+            );
+            tracing::info!(vendor = %vlabel, reason = %reason, "webhook ignored: no rule selects it");
+            return Ok(HttpResponse::Ok().json(json!({"status": "ignored"})));
+        }
+        Prepared::Job(job) => (correlate(&state, *job).await.map_err(&reject)?, None),
+        Prepared::DeadLetter(job, r) => (*job, Some(r)),
+    };
+    let awaiting = job.initial == Initial::AwaitingOrder;
+    let accepted = state
+        .acceptor
+        .accept(job)
+        .await
+        .map_err(|e| reject(store_error(&e)))?;
+    m::observe(m::ACCEPT_SECONDS, &[], started.elapsed());
+
+    if let Some(r) = rejection {
+        // Stored as a dead letter (replayable once the mapping is fixed), but the vendor hears
+        // the truth: this result cannot be delivered as sent.
+        let id = match accepted {
+            Accepted::New { id, .. } | Accepted::Duplicate { id } => id,
+        };
+        tracing::warn!(vendor = %vlabel, delivery_id = id, reason = %r.message(), "verified webhook is unmappable; stored as a dead letter");
+        m::count(
+            m::DEAD_LETTERS,
+            &[("vendor", vlabel.clone()), ("reason", "unmappable".into())],
+        );
+        return Err(reject(rejection_error(&r)));
+    }
+    match accepted {
+        Accepted::Duplicate { id } => {
+            m::count(
+                m::WEBHOOKS_RECEIVED,
+                &[("vendor", vlabel.clone()), ("outcome", "duplicate".into())],
+            );
+            tracing::info!(vendor = %vlabel, delivery_id = id, "duplicate webhook acknowledged");
+            Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "id": id.to_string()})))
+        }
+        Accepted::New { id, leased } => {
+            m::count(
+                m::WEBHOOKS_RECEIVED,
+                &[("vendor", vlabel.clone()), ("outcome", "accepted".into())],
+            );
+            tracing::info!(vendor = %vlabel, delivery_id = id, awaiting_order = awaiting, "webhook accepted");
+            if !leased && !awaiting {
+                state.kick_delivery();
+            }
+            let status = StatusCode::from_u16(vendor.response.accepted_status)
+                .unwrap_or(StatusCode::ACCEPTED);
+            let mut body = json!({"status": "accepted", "id": id.to_string()});
+            if awaiting {
+                body["order"] = json!("awaiting_registration");
+            }
+            Ok(HttpResponse::build(status).json(body))
+        }
+    }
+}
+
+/// Looks a per-invite token up. An unknown, malformed, expired or other-vendor token is a 401:
+/// for vendors that sign nothing, the token *is* the authentication.
+async fn resolve_callback(
+    state: &AppState,
+    vendor: &Arc<Vendor>,
+    token: &str,
+) -> Result<CallbackBinding, ApiError> {
+    let invalid = || {
+        ApiError::new(
+            ErrorCode::CallbackTokenInvalid,
+            "this callback URL is not valid",
+        )
+    };
+    if !correlation::is_well_formed(token) {
+        return Err(invalid());
+    }
+    let now = Utc::now().timestamp_millis();
+    match state
+        .store
+        .get_callback(&correlation::token_hash(token), now)
+        .await
+    {
+        Ok(Some(cb)) if cb.vendor == vendor.id.as_str() => Ok(CallbackBinding {
+            order_id: cb.order_id,
+            account_id: cb.account_id,
+        }),
+        Ok(_) => Err(invalid()),
+        Err(e) => Err(store_error(&e)),
+    }
+}
+
+/// Fills in the order of a job that only has a correlation key, when the key is registered.
+async fn correlate(state: &AppState, mut job: NewJob) -> Result<NewJob, ApiError> {
+    if job.initial != Initial::AwaitingOrder {
+        return Ok(job);
+    }
+    let Some(key) = job.correlation_key.as_deref() else {
+        return Ok(job);
+    };
+    let now = Utc::now().timestamp_millis();
+    if let Some(reg) = state
+        .store
+        .get_registration(&job.vendor, key, now)
+        .await
+        .map_err(|e| store_error(&e))?
+    {
+        job.order_id = Some(reg.order_id);
+        job.account_id = Some(reg.account_id);
+        job.initial = Initial::Pending;
+    }
+    Ok(job)
+}
+
+fn auth_error(f: &AuthFailure) -> ApiError {
+    let code = match f {
+        AuthFailure::SignatureMissing(_) => ErrorCode::SignatureMissing,
+        AuthFailure::SignatureMalformed(_) => ErrorCode::SignatureMalformed,
+        AuthFailure::SignatureMismatch(_) => ErrorCode::SignatureMismatch,
+        AuthFailure::TimestampMissing(_) => ErrorCode::TimestampMissing,
+        AuthFailure::TimestampOutOfTolerance(_) => ErrorCode::TimestampOutOfTolerance,
+        AuthFailure::TokenMissing(_) => ErrorCode::TokenMissing,
+        AuthFailure::TokenInvalid(_) => ErrorCode::TokenInvalid,
+        AuthFailure::TokenExpired(_) => ErrorCode::TokenExpired,
+        AuthFailure::CredentialsMissing(_) => ErrorCode::CredentialsMissing,
+        AuthFailure::CredentialsInvalid(_) => ErrorCode::CredentialsInvalid,
+        AuthFailure::IpNotAllowed(_) => ErrorCode::IpNotAllowed,
+    };
+    ApiError::new(code, f.to_string())
+}
+
+fn rejection_error(r: &Rejection) -> ApiError {
+    let code = match r {
+        Rejection::InvalidJson(_) => ErrorCode::InvalidJson,
+        Rejection::MappingFailed(_) => ErrorCode::MappingFailed,
+        Rejection::InvalidResult(_) => ErrorCode::InvalidResult,
+        Rejection::OrderUnresolved(_) => ErrorCode::OrderUnresolved,
+    };
+    ApiError::new(code, r.message())
+}
+
+pub(crate) fn store_error(e: &StoreError) -> ApiError {
+    tracing::error!(error = %e, "store failure while accepting a webhook");
+    ApiError::new(
+        ErrorCode::StoreUnavailable,
+        "the gateway cannot store results right now; retry later",
+    )
+    .with_retry_after(BUSY_RETRY_AFTER)
+}
