@@ -33,7 +33,8 @@ pub struct Settings {
     #[serde(default = "d::forward_timeout_ms")]
     pub forward_timeout_ms: u64,
     /// `json` (one object per line) or `pretty`; default: pretty on a terminal, json otherwise.
-    /// (Kept as text so a bad value is reported with its variable name; see [`Settings::log_format`].)
+    // Kept as text so a bad value is reported with its variable name (envy's enum errors do
+    // not name it); read it with `Settings::log_format`.
     #[serde(default)]
     pub log_format: Option<String>,
     /// The public base URL vendors call (e.g. `https://relay.example.com`); used for `{url}` in
@@ -101,7 +102,7 @@ pub struct Settings {
     /// Serve `/metrics` on this separate address instead of the main listener.
     #[serde(default)]
     pub metrics_addr: Option<String>,
-    /// HTTP worker threads (default: one per CPU).
+    /// HTTP worker threads, and as many delivery threads (default: one of each per CPU).
     #[serde(default)]
     pub workers: Option<usize>,
     /// Open connections per worker above which new ones wait in the backlog.

@@ -48,6 +48,8 @@ pub enum Command {
     Orders(ops::OrdersCmd),
     /// Print the effective configuration, secrets redacted.
     Config,
+    /// Exit 0 if the gateway at RELAY_LISTEN_ADDR answers /healthz (the container HEALTHCHECK).
+    Healthcheck,
 }
 
 #[derive(Debug, Args)]
@@ -119,6 +121,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deliveries(c) => ops::deliveries(c).await,
         Command::Orders(c) => ops::orders(c).await,
         Command::Config => ops::config(),
+        Command::Healthcheck => ops::healthcheck(),
     }
 }
 

@@ -1,1 +1,5 @@
+//! The integration suite: one test binary, the real app on port 0, wiremock playing StackOne.
 
+mod helpers;
+
+mod config_docs;

@@ -1,0 +1,246 @@
+//! `spawn_app()` and friends: start the real gateway on 127.0.0.1:0 with a temporary SQLite
+//! store (or PostgreSQL), bundled mappings, known vendor secrets and a wiremock upstream.
+
+use assessment_relay::config::Settings;
+use assessment_relay::demo::fixtures::{self, Case};
+use assessment_relay::demo::secrets::MapSecrets;
+use assessment_relay::domain::VendorId;
+use assessment_relay::signature::{Signed, VerifierContext};
+use assessment_relay::startup::Application;
+use assessment_relay::vendors::{load_file, LoadOptions, Vendor};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Once};
+use std::time::{Duration, Instant};
+use wiremock::MockServer;
+
+pub const API_KEY: &str = "test-api-key";
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+static TRACING: Once = Once::new();
+
+/// `TEST_LOG=1 cargo test` shows the gateway's logs; silent otherwise.
+fn init_tracing() {
+    TRACING.call_once(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            assessment_relay::telemetry::init(Some(assessment_relay::config::LogFormat::Pretty));
+        }
+    });
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn bundled_mappings() -> PathBuf {
+    repo().join("mappings")
+}
+
+/// The secret tests give vendor `v` (hex: valid as raw text and as base64).
+pub fn secret_for(v: &str) -> String {
+    hex::encode(format!("test-secret-{v}"))
+}
+
+/// Secrets for every bundled vendor and every file in `dir`.
+pub fn secrets_for(dir: &Path) -> MapSecrets {
+    let mut s = MapSecrets::default();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Some(stem) = name.strip_suffix(".json").filter(|n| !n.ends_with(".schema")) {
+            if let Ok(id) = VendorId::parse(stem) {
+                s = s.with(&id.env_suffix(), &secret_for(stem));
+            }
+        }
+    }
+    s
+}
+
+/// How to start an app.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Extra or overriding `RELAY_*` settings.
+    pub env: Vec<(String, String)>,
+    /// Mappings folder (default: the bundled one).
+    pub mappings: Option<PathBuf>,
+    /// Secrets (default: `secrets_for(mappings)`).
+    pub secrets: Option<MapSecrets>,
+    /// Reuse this database URL (default: a fresh SQLite file).
+    pub database_url: Option<String>,
+}
+
+impl Options {
+    pub fn env(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.env.push((k.to_owned(), v.into()));
+        self
+    }
+}
+
+#[derive(Debug)]
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub upstream: MockServer,
+    pub client: reqwest::Client,
+    pub mappings: PathBuf,
+    pub secrets: MapSecrets,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(o: Options) -> TestApp {
+    let upstream = MockServer::start().await;
+    spawn_app_against(o, upstream).await
+}
+
+/// Starts an app whose upstream is `upstream` (so a test can restart the app against the same mock).
+pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
+    init_tracing();
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mappings = o.mappings.clone().unwrap_or_else(bundled_mappings);
+    let secrets = o.secrets.clone().unwrap_or_else(|| secrets_for(&mappings));
+    let database_url = o.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/relay.db", data_dir.path().display()));
+    let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let address = format!("http://127.0.0.1:{port}");
+    let mut vars: Vec<(String, String)> = [
+        ("RELAY_LISTEN_ADDR", format!("127.0.0.1:{port}")),
+        ("RELAY_MAPPINGS_DIR", mappings.display().to_string()),
+        ("RELAY_UPSTREAM_URL", upstream.uri()),
+        ("RELAY_API_KEY", API_KEY.into()),
+        ("RELAY_DATABASE_URL", database_url.clone()),
+        ("RELAY_ADMIN_TOKEN", ADMIN_TOKEN.into()),
+        ("RELAY_PUBLIC_URL", address.clone()),
+        ("RELAY_TRUSTED_PROXIES", "127.0.0.1".into()),
+        ("RELAY_RETRY_BASE_MS", "20".into()),
+        ("RELAY_RETRY_CAP_MS", "200".into()),
+        ("RELAY_FORWARD_TIMEOUT_MS", "2000".into()),
+        ("RELAY_LEASE_MS", "5000".into()),
+        ("RELAY_WORKERS", "2".into()),
+        ("RELAY_WATCH_MAPPINGS", "false".into()),
+        ("RELAY_SHUTDOWN_TIMEOUT_S", "2".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    vars.extend(o.env.iter().cloned());
+    let settings = Settings::from_vars(vars).expect("test settings are valid");
+    let app = Application::build(settings, Arc::new(secrets.clone())).await.expect("the app builds");
+    assert_eq!(app.port(), port);
+    let server = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        port,
+        upstream,
+        client: reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap(),
+        mappings,
+        secrets,
+        database_url,
+        data_dir,
+        server,
+    }
+}
+
+impl TestApp {
+    /// Stops the server task (as a crash would: no graceful shutdown).
+    pub fn abort(&self) {
+        self.server.abort();
+    }
+
+    pub fn vendor(&self, name: &str) -> Vendor {
+        let ctx = VerifierContext::default();
+        load_file(
+            &self.mappings.join(format!("{name}.json")),
+            LoadOptions { secrets: &self.secrets, verifier: &ctx, public_url: Some(&self.address) },
+        )
+        .unwrap_or_else(|e| panic!("{name} loads: {e:?}"))
+    }
+
+    /// What vendor `name` would send with `body` now, for the URL `url`.
+    pub fn sign(&self, name: &str, body: &[u8], url: &str) -> Signed {
+        self.vendor(name).verifier.sign(body, chrono::Utc::now().timestamp_millis(), Some(url)).expect("signs")
+    }
+
+    pub fn webhook_url(&self, vendor: &str) -> String {
+        format!("{}/webhooks/{vendor}", self.address)
+    }
+
+    /// POSTs `body` to `url` signed as `vendor` signs, plus `extra` headers.
+    pub async fn post_signed_to(&self, vendor: &str, url: &str, body: &[u8], extra: &[(&str, &str)]) -> reqwest::Response {
+        let signed = self.sign(vendor, body, url);
+        let full = if signed.query.is_empty() { url.to_owned() } else { format!("{url}?{}", signed.query) };
+        let mut req = self.client.post(full).header("content-type", "application/json").body(body.to_vec());
+        for (n, v) in &signed.headers {
+            req = req.header(n, v);
+        }
+        for (n, v) in extra {
+            req = req.header(*n, *v);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn post_signed(&self, vendor: &str, body: &[u8]) -> reqwest::Response {
+        self.post_signed_to(vendor, &self.webhook_url(vendor), body, &[]).await
+    }
+
+    /// An admin request with the bearer token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, format!("{}/admin{path}", self.address)).bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// Waits (bounded) until the upstream has received at least `n` requests; returns them.
+    pub async fn wait_for_upstream(&self, n: usize, within: Duration) -> Vec<wiremock::Request> {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = self.upstream.received_requests().await.unwrap_or_default();
+            if got.len() >= n || Instant::now() >= deadline {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits (bounded) for delivery `id` to reach `state`; returns its detail JSON.
+    pub async fn wait_for_state(&self, id: &str, state: &str, within: Duration) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let v: Value = self.admin(reqwest::Method::GET, &format!("/deliveries/{id}")).send().await.unwrap().json().await.unwrap();
+            if v["state"] == state || Instant::now() >= deadline {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+}
+
+/// Every bundled fixture case.
+pub fn cases() -> Vec<Case> {
+    fixtures::load(&repo().join("tests/fixtures")).expect("fixtures load")
+}
+
+/// The first deliverable case of `vendor` (not ignored).
+pub fn deliverable(vendor: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.vendor == vendor && !c.expected.ignored && c.context.registration.is_none() && c.context.callback.is_none())
+        .unwrap_or_else(|| panic!("a deliverable {vendor} fixture with the order in the payload"))
+}
+
+/// A copy of the bundled mappings in a temp dir, to edit in a test.
+pub fn mappings_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(bundled_mappings()).unwrap().flatten() {
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+/// Parses a JSON response body.
+pub async fn json(r: reqwest::Response) -> Value {
+    r.json().await.expect("a JSON body")
+}
