@@ -33,7 +33,7 @@ fn field_docs() -> BTreeMap<String, String> {
             let field = rest.split(':').next().unwrap().trim().to_owned();
             docs.insert(field, pending.join(" "));
             pending.clear();
-        } else if !t.starts_with("#[") {
+        } else if !t.starts_with("#[") && !t.starts_with("//") {
             pending.clear();
         }
     }
