@@ -11,3 +11,4 @@ fn a_verifier_can_be_shared_between_worker_threads() {
 mod published;
 mod rejections;
 mod credentials;
+mod config;
