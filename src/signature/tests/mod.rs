@@ -12,3 +12,5 @@ mod published;
 mod rejections;
 mod credentials;
 mod config;
+mod explaining;
+mod schema;
