@@ -22,7 +22,10 @@ fn fingerprint(bytes: &[u8]) -> [u8; 32] {
 
 fn any_equal(digests: &[[u8; 32]], received: &[u8]) -> bool {
     let r = fingerprint(received);
-    digests.iter().fold(0u8, |acc, d| acc | d.ct_eq(&r).unwrap_u8()) == 1
+    digests
+        .iter()
+        .fold(0u8, |acc, d| acc | d.ct_eq(&r).unwrap_u8())
+        == 1
 }
 
 /// HTTP Basic: the secret is `user:password`.
@@ -40,7 +43,10 @@ impl std::fmt::Debug for BasicVerifier {
 impl BasicVerifier {
     pub(crate) fn new(keys: Keys, field: &str) -> Result<Self, AuthConfigError> {
         if keys.keys.iter().any(|k| !k.expose().contains(&b':')) {
-            return Err(AuthConfigError::new(field, format!("{} must be user:password", keys.var)));
+            return Err(AuthConfigError::new(
+                field,
+                format!("{} must be user:password", keys.var),
+            ));
         }
         let digests = keys.keys.iter().map(|k| fingerprint(k.expose())).collect();
         Ok(Self { keys, digests })
@@ -59,24 +65,42 @@ impl BasicVerifier {
             .trim();
         let b64 = match value.get(..6) {
             Some(p) if p.eq_ignore_ascii_case("basic ") => value[6..].trim(),
-            _ => return Err(AuthFailure::CredentialsMissing("Authorization holds no Basic credentials".into())),
+            _ => {
+                return Err(AuthFailure::CredentialsMissing(
+                    "Authorization holds no Basic credentials".into(),
+                ))
+            }
         };
         let mut buf = [0u8; 384];
-        let invalid = || AuthFailure::CredentialsInvalid("Basic credentials are not valid base64".into());
+        let invalid =
+            || AuthFailure::CredentialsInvalid("Basic credentials are not valid base64".into());
         if b64.len() > 512 {
             return Err(invalid());
         }
-        let n = base64::engine::general_purpose::STANDARD.decode_slice(b64, &mut buf).map_err(|_| invalid())?;
-        trace.note(|| format!("Authorization: Basic credentials; secrets tried: {}", self.key_count()));
+        let n = base64::engine::general_purpose::STANDARD
+            .decode_slice(b64, &mut buf)
+            .map_err(|_| invalid())?;
+        trace.note(|| {
+            format!(
+                "Authorization: Basic credentials; secrets tried: {}",
+                self.key_count()
+            )
+        });
         if any_equal(&self.digests, &buf[..n]) {
             Ok(())
         } else {
-            Err(AuthFailure::CredentialsInvalid("user or password is wrong".into()))
+            Err(AuthFailure::CredentialsInvalid(
+                "user or password is wrong".into(),
+            ))
         }
     }
 
     pub(crate) fn sign(&self) -> Result<(String, String), String> {
-        let key = self.keys.keys.first().ok_or_else(|| format!("{} is not set", self.keys.var))?;
+        let key = self
+            .keys
+            .keys
+            .first()
+            .ok_or_else(|| format!("{} is not set", self.keys.var))?;
         let b64 = base64::engine::general_purpose::STANDARD.encode(key.expose());
         Ok(("Authorization".into(), format!("Basic {b64}")))
     }
@@ -106,7 +130,11 @@ fn query_param<'q>(query: &'q str, name: &str) -> Option<Cow<'q, [u8]>> {
 impl TokenVerifier {
     pub(crate) fn new(place: TokenPlace, keys: Keys) -> Self {
         let digests = keys.keys.iter().map(|k| fingerprint(k.expose())).collect();
-        Self { place, keys, digests }
+        Self {
+            place,
+            keys,
+            digests,
+        }
     }
 
     pub(crate) fn key_count(&self) -> usize {
@@ -115,8 +143,12 @@ impl TokenVerifier {
 
     pub(crate) fn describe(&self) -> String {
         match &self.place {
-            TokenPlace::Header { name, prefix } if prefix.is_empty() => format!("token in header {name}"),
-            TokenPlace::Header { name, prefix } => format!("token in header {name} after {prefix:?}"),
+            TokenPlace::Header { name, prefix } if prefix.is_empty() => {
+                format!("token in header {name}")
+            }
+            TokenPlace::Header { name, prefix } => {
+                format!("token in header {name} after {prefix:?}")
+            }
             TokenPlace::Query(q) => format!("token in query parameter {q}"),
         }
     }
@@ -132,16 +164,30 @@ impl TokenVerifier {
                     .trim();
                 let token = match v.get(..prefix.len()) {
                     Some(p) if p.eq_ignore_ascii_case(prefix) => &v[prefix.len()..],
-                    _ => return Err(AuthFailure::TokenMissing(format!("{name} does not start with {prefix:?}"))),
+                    _ => {
+                        return Err(AuthFailure::TokenMissing(format!(
+                            "{name} does not start with {prefix:?}"
+                        )))
+                    }
                 };
                 Cow::Borrowed(token.trim().as_bytes())
             }
             TokenPlace::Query(q) => query_param(req.r.query, q)
                 .ok_or_else(|| AuthFailure::TokenMissing(format!("no {q} query parameter")))?,
         };
-        trace.note(|| format!("{}: token of {} bytes; secrets tried: {}", self.describe(), received.len(), self.key_count()));
+        trace.note(|| {
+            format!(
+                "{}: token of {} bytes; secrets tried: {}",
+                self.describe(),
+                received.len(),
+                self.key_count()
+            )
+        });
         if received.is_empty() {
-            return Err(AuthFailure::TokenMissing(format!("{} is empty", self.describe())));
+            return Err(AuthFailure::TokenMissing(format!(
+                "{} is empty",
+                self.describe()
+            )));
         }
         if any_equal(&self.digests, &received) {
             Ok(())
@@ -152,12 +198,22 @@ impl TokenVerifier {
 
     /// The header or query string the vendor would send.
     pub(crate) fn sign(&self) -> Result<(Option<(String, String)>, String), String> {
-        let key = self.keys.keys.first().ok_or_else(|| format!("{} is not set", self.keys.var))?;
+        let key = self
+            .keys
+            .keys
+            .first()
+            .ok_or_else(|| format!("{} is not set", self.keys.var))?;
         let text = key.expose_str().ok_or("the token is not UTF-8 text")?;
         Ok(match &self.place {
-            TokenPlace::Header { name, prefix } => (Some((name.clone(), format!("{prefix}{text}"))), String::new()),
+            TokenPlace::Header { name, prefix } => (
+                Some((name.clone(), format!("{prefix}{text}"))),
+                String::new(),
+            ),
             TokenPlace::Query(q) => {
-                let enc = |s: &str| percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
+                let enc = |s: &str| {
+                    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
+                        .to_string()
+                };
                 (None, format!("{}={}", enc(q), enc(text)))
             }
         })

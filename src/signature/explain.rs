@@ -17,7 +17,9 @@ impl Trace {
     }
 
     pub(crate) fn on() -> Self {
-        Self { lines: Some(Vec::new()) }
+        Self {
+            lines: Some(Vec::new()),
+        }
     }
 
     #[inline]
@@ -73,7 +75,9 @@ mod tests {
         let e = Explanation {
             valid: false,
             lines: vec!["header HE-Signature: absent".into()],
-            failure: Some(AuthFailure::SignatureMissing("no HE-Signature header".into())),
+            failure: Some(AuthFailure::SignatureMissing(
+                "no HE-Signature header".into(),
+            )),
         };
         assert_eq!(
             e.to_string(),

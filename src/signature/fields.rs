@@ -76,7 +76,11 @@ impl<'a> Obj<'a> {
     }
 
     /// A string member that must be one of `allowed`.
-    pub(crate) fn choice(&mut self, key: &'static str, allowed: &[&'static str]) -> Result<Option<&'static str>> {
+    pub(crate) fn choice(
+        &mut self,
+        key: &'static str,
+        allowed: &[&'static str],
+    ) -> Result<Option<&'static str>> {
         let Some(s) = self.text(key)? else {
             return Ok(None);
         };
@@ -125,7 +129,10 @@ impl<'a> Obj<'a> {
                 let mut known = self.seen.clone();
                 known.sort_unstable();
                 known.dedup();
-                Err(self.err(k, format!("unknown member (allowed here: {})", known.join(", "))))
+                Err(self.err(
+                    k,
+                    format!("unknown member (allowed here: {})", known.join(", ")),
+                ))
             }
         }
     }
@@ -144,19 +151,37 @@ mod tests {
         o.u64_in("tolerance_s", 1, 10).unwrap();
         let e = o.finish().unwrap_err();
         assert_eq!(e.field, "auth[0].tolerence_s");
-        assert_eq!(e.reason, "unknown member (allowed here: header, tolerance_s)");
+        assert_eq!(
+            e.reason,
+            "unknown member (allowed here: header, tolerance_s)"
+        );
     }
 
     #[test]
     fn wrong_types_and_values_name_the_member() {
         let v = json!({"a": 1, "b": "", "c": "md5", "d": 0, "e": "yes", "f": []});
         let mut o = Obj::new(&v, "auth".into()).unwrap();
-        assert_eq!(o.str("a").unwrap_err().to_string(), "auth.a: must be a string");
+        assert_eq!(
+            o.str("a").unwrap_err().to_string(),
+            "auth.a: must be a string"
+        );
         assert_eq!(o.str("b").unwrap_err().reason, "must not be empty");
-        assert_eq!(o.choice("c", &["sha256", "sha1"]).unwrap_err().reason, "must be one of sha256, sha1");
-        assert_eq!(o.u64_in("d", 1, 5).unwrap_err().reason, "must be an integer from 1 to 5");
+        assert_eq!(
+            o.choice("c", &["sha256", "sha1"]).unwrap_err().reason,
+            "must be one of sha256, sha1"
+        );
+        assert_eq!(
+            o.u64_in("d", 1, 5).unwrap_err().reason,
+            "must be an integer from 1 to 5"
+        );
         assert_eq!(o.bool("e").unwrap_err().reason, "must be true or false");
-        assert_eq!(o.obj("f").unwrap_err().to_string(), "auth.f: must be an object");
-        assert_eq!(o.req_str("g").unwrap_err().to_string(), "auth.g: is required");
+        assert_eq!(
+            o.obj("f").unwrap_err().to_string(),
+            "auth.f: must be an object"
+        );
+        assert_eq!(
+            o.req_str("g").unwrap_err().to_string(),
+            "auth.g: is required"
+        );
     }
 }

@@ -61,7 +61,11 @@ pub(crate) fn parse<'h>(
                     found.push(v);
                 }
             }
-            HeaderFormat::Kv { pair_sep, kv_sep, key } => {
+            HeaderFormat::Kv {
+                pair_sep,
+                kv_sep,
+                key,
+            } => {
                 for pair in value.split(pair_sep.as_str()) {
                     let Some((k, v)) = pair.split_once(kv_sep.as_str()) else {
                         continue;
@@ -130,7 +134,9 @@ pub(crate) fn decode(
             if body.len() > 2 * MAX_DIGEST {
                 return Err(Unusable::WrongLength(body.len() * 3 / 4));
             }
-            let len = B64.decode_slice(body, &mut buf).map_err(|_| Unusable::BadEncoding)?;
+            let len = B64
+                .decode_slice(body, &mut buf)
+                .map_err(|_| Unusable::BadEncoding)?;
             if len <= MAX_DIGEST {
                 out[..len].copy_from_slice(&buf[..len]);
             }
@@ -149,7 +155,11 @@ mod tests {
     use super::*;
 
     fn kv(key: &str) -> HeaderFormat {
-        HeaderFormat::Kv { pair_sep: ",".into(), kv_sep: "=".into(), key: key.into() }
+        HeaderFormat::Kv {
+            pair_sep: ",".into(),
+            kv_sep: "=".into(),
+            key: key.into(),
+        }
     }
 
     #[test]
@@ -158,24 +168,47 @@ mod tests {
         let v = "t=1492774577,\n v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd, v1=abc,v0=6ffbb5";
         let f = parse(&kv("v1"), Some("t"), [v].into_iter());
         assert_eq!(f.timestamp, Some("1492774577"));
-        assert_eq!(f.sigs(), ["5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd", "abc"]);
+        assert_eq!(
+            f.sigs(),
+            [
+                "5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd",
+                "abc"
+            ]
+        );
     }
 
     #[test]
     fn kv_headers_honour_custom_separators_and_keys() {
         let f = parse(
-            &HeaderFormat::Kv { pair_sep: ";".into(), kv_sep: "=".into(), key: "h1".into() },
+            &HeaderFormat::Kv {
+                pair_sep: ";".into(),
+                kv_sep: "=".into(),
+                key: "h1".into(),
+            },
             Some("ts"),
             ["ts=1700000000;h1=deadbeef"].into_iter(),
         );
-        assert_eq!((f.timestamp, f.sigs()), (Some("1700000000"), &["deadbeef"][..]));
+        assert_eq!(
+            (f.timestamp, f.sigs()),
+            (Some("1700000000"), &["deadbeef"][..])
+        );
     }
 
     #[test]
     fn versioned_headers_keep_only_the_configured_version() {
-        let v = "v1,Ceo5qEr0= v2,Ceo5qEr0= v1a,zzz v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= v1,";
-        let f = parse(&HeaderFormat::Versioned { version: "v1".into() }, None, [v].into_iter());
-        assert_eq!(f.sigs(), ["Ceo5qEr0=", "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="]);
+        let v =
+            "v1,Ceo5qEr0= v2,Ceo5qEr0= v1a,zzz v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= v1,";
+        let f = parse(
+            &HeaderFormat::Versioned {
+                version: "v1".into(),
+            },
+            None,
+            [v].into_iter(),
+        );
+        assert_eq!(
+            f.sigs(),
+            ["Ceo5qEr0=", "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="]
+        );
     }
 
     #[test]
@@ -196,30 +229,81 @@ mod tests {
     fn hex_decodes_in_either_case_and_checks_prefix_and_length() {
         let mut out = [0u8; MAX_DIGEST];
         let lower = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
-        assert_eq!(decode(lower, "sha256=", DigestEncoding::Hex, 32, &mut out), Ok(32));
+        assert_eq!(
+            decode(lower, "sha256=", DigestEncoding::Hex, 32, &mut out),
+            Ok(32)
+        );
         assert_eq!(out[0], 0x75);
         let upper = lower.to_uppercase().replace("SHA256=", "sha256=");
-        assert_eq!(decode(&upper, "sha256=", DigestEncoding::Hex, 32, &mut out), Ok(32));
+        assert_eq!(
+            decode(&upper, "sha256=", DigestEncoding::Hex, 32, &mut out),
+            Ok(32)
+        );
         let sha1 = "sha1=01234567890123456789012345678901234567ab";
-        assert_eq!(decode(sha1, "sha256=", DigestEncoding::Hex, 32, &mut out), Err(Unusable::NoPrefix));
-        assert_eq!(decode(&sha1[5..], "", DigestEncoding::Hex, 32, &mut out), Err(Unusable::WrongLength(20)));
-        assert_eq!(decode("zz", "", DigestEncoding::Hex, 1, &mut out), Err(Unusable::BadEncoding));
-        assert_eq!(decode("abc", "", DigestEncoding::Hex, 1, &mut out), Err(Unusable::WrongLength(1)));
+        assert_eq!(
+            decode(sha1, "sha256=", DigestEncoding::Hex, 32, &mut out),
+            Err(Unusable::NoPrefix)
+        );
+        assert_eq!(
+            decode(&sha1[5..], "", DigestEncoding::Hex, 32, &mut out),
+            Err(Unusable::WrongLength(20))
+        );
+        assert_eq!(
+            decode("zz", "", DigestEncoding::Hex, 1, &mut out),
+            Err(Unusable::BadEncoding)
+        );
+        assert_eq!(
+            decode("abc", "", DigestEncoding::Hex, 1, &mut out),
+            Err(Unusable::WrongLength(1))
+        );
         let long = "ab".repeat(200);
-        assert_eq!(decode(&long, "", DigestEncoding::Hex, 32, &mut out), Err(Unusable::WrongLength(200)));
+        assert_eq!(
+            decode(&long, "", DigestEncoding::Hex, 32, &mut out),
+            Err(Unusable::WrongLength(200))
+        );
     }
 
     #[test]
     fn base64_decodes_with_or_without_padding() {
         let mut out = [0u8; MAX_DIGEST];
         let sig = "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=";
-        assert_eq!(decode(sig, "", DigestEncoding::Base64, 32, &mut out), Ok(32));
-        assert_eq!(decode(&sig[..43], "", DigestEncoding::Base64, 32, &mut out), Ok(32));
+        assert_eq!(
+            decode(sig, "", DigestEncoding::Base64, 32, &mut out),
+            Ok(32)
+        );
+        assert_eq!(
+            decode(&sig[..43], "", DigestEncoding::Base64, 32, &mut out),
+            Ok(32)
+        );
         // The Standard Webhooks libraries' "invalid signature" sample: not canonical base64.
-        assert_eq!(decode("dawfeoifkpqwoekfpqoekf", "", DigestEncoding::Base64, 32, &mut out), Err(Unusable::BadEncoding));
-        assert_eq!(decode("AAAAAAAAAAAAAAAAAAAAAA==", "", DigestEncoding::Base64, 32, &mut out), Err(Unusable::WrongLength(16)));
-        assert_eq!(decode("not base64!", "", DigestEncoding::Base64, 32, &mut out), Err(Unusable::BadEncoding));
+        assert_eq!(
+            decode(
+                "dawfeoifkpqwoekfpqoekf",
+                "",
+                DigestEncoding::Base64,
+                32,
+                &mut out
+            ),
+            Err(Unusable::BadEncoding)
+        );
+        assert_eq!(
+            decode(
+                "AAAAAAAAAAAAAAAAAAAAAA==",
+                "",
+                DigestEncoding::Base64,
+                32,
+                &mut out
+            ),
+            Err(Unusable::WrongLength(16))
+        );
+        assert_eq!(
+            decode("not base64!", "", DigestEncoding::Base64, 32, &mut out),
+            Err(Unusable::BadEncoding)
+        );
         let sha512 = format!("{}==", "A".repeat(86));
-        assert_eq!(decode(&sha512, "", DigestEncoding::Base64, 64, &mut out), Ok(64));
+        assert_eq!(
+            decode(&sha512, "", DigestEncoding::Base64, 64, &mut out),
+            Ok(64)
+        );
     }
 }

@@ -26,7 +26,10 @@ enum Macs {
 fn prepare<M: KeyInit>(keys: &Keys) -> Vec<M> {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail; an impossible error
     // drops the key rather than panicking.
-    keys.keys.iter().filter_map(|k| M::new_from_slice(k.expose()).ok()).collect()
+    keys.keys
+        .iter()
+        .filter_map(|k| M::new_from_slice(k.expose()).ok())
+        .collect()
 }
 
 fn matches<M: Mac + Clone>(macs: &[M], content: &Resolved<'_>, sigs: &[&[u8]]) -> bool {
@@ -52,7 +55,12 @@ pub(crate) struct HmacVerifier {
 
 impl std::fmt::Debug for HmacVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "HmacVerifier({}, {} keys)", self.describe(), self.key_count())
+        write!(
+            f,
+            "HmacVerifier({}, {} keys)",
+            self.describe(),
+            self.key_count()
+        )
     }
 }
 
@@ -76,7 +84,12 @@ impl HmacVerifier {
 
     pub(crate) fn describe(&self) -> String {
         let s = &self.spec;
-        let mut out = format!("hmac-{}({}) on {}", s.algorithm.name(), s.encoding.name(), s.header);
+        let mut out = format!(
+            "hmac-{}({}) on {}",
+            s.algorithm.name(),
+            s.encoding.name(),
+            s.header
+        );
         match &s.format {
             HeaderFormat::Value if !s.prefix.is_empty() => out += &format!(" ({}…)", s.prefix),
             HeaderFormat::Value => {}
@@ -86,7 +99,11 @@ impl HmacVerifier {
         out += &format!(", signed \"{}\"", s.signed.src());
         if let Some(t) = &s.timestamp {
             let dir = if t.allow_future { "±" } else { "past " };
-            out += &format!(", timestamp {} {dir}{} s", timestamp::origin(t, &s.header), t.tolerance_s);
+            out += &format!(
+                ", timestamp {} {dir}{} s",
+                timestamp::origin(t, &s.header),
+                t.tolerance_s
+            );
         }
         if s.scheme != "hmac" {
             out = format!("{}: {out}", s.scheme);
@@ -118,7 +135,9 @@ impl HmacVerifier {
         let found = header_formats::parse(&s.format, ts_key, values);
         trace.note(|| format!("header {h}: {} signature(s) found", found.sigs().len()));
         if found.overflow {
-            return Err(AuthFailure::SignatureMalformed(format!("more than {MAX_SIGS} signatures in {h}")));
+            return Err(AuthFailure::SignatureMalformed(format!(
+                "more than {MAX_SIGS} signatures in {h}"
+            )));
         }
         if found.sigs().is_empty() {
             return Err(AuthFailure::SignatureMalformed(match &s.format {
@@ -156,12 +175,24 @@ impl HmacVerifier {
             None => None,
         };
         let id = match &s.id_header {
-            Some(idh) => Some(req.r.headers.get(idh).map(str::trim).filter(|v| !v.is_empty()).ok_or_else(
-                || AuthFailure::SignatureMalformed(format!("no {idh} header (it is part of the signed content)")),
-            )?),
+            Some(idh) => Some(
+                req.r
+                    .headers
+                    .get(idh)
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| {
+                        AuthFailure::SignatureMalformed(format!(
+                            "no {idh} header (it is part of the signed content)"
+                        ))
+                    })?,
+            ),
             None => None,
         };
-        let inputs = Inputs { timestamp: stamp.as_ref().map(|st| st.raw.as_ref()), id };
+        let inputs = Inputs {
+            timestamp: stamp.as_ref().map(|st| st.raw.as_ref()),
+            id,
+        };
         let content = s.signed.resolve(req, inputs)?;
         let keys = self.key_count();
         trace.note(|| {

@@ -48,7 +48,10 @@ impl IpVerifier {
             .map(|p| p.to_canonical())
             .ok_or_else(|| AuthFailure::IpNotAllowed("the peer address is unknown".into()))?;
         if !contains(&self.trusted, peer) {
-            return Ok((peer, format!("peer {peer} (not a trusted proxy: X-Forwarded-For ignored)")));
+            return Ok((
+                peer,
+                format!("peer {peer} (not a trusted proxy: X-Forwarded-For ignored)"),
+            ));
         }
         let entries: Vec<&str> = req
             .r
@@ -60,14 +63,19 @@ impl IpVerifier {
         let mut client = peer;
         for entry in entries.iter().rev() {
             let ip = parse_entry(entry).ok_or_else(|| {
-                AuthFailure::IpNotAllowed("X-Forwarded-For holds an entry that is not an IP address".into())
+                AuthFailure::IpNotAllowed(
+                    "X-Forwarded-For holds an entry that is not an IP address".into(),
+                )
             })?;
             client = ip;
             if !contains(&self.trusted, ip) {
                 break;
             }
         }
-        Ok((client, format!("{client} from X-Forwarded-For (peer {peer} is a trusted proxy)")))
+        Ok((
+            client,
+            format!("{client} from X-Forwarded-For (peer {peer} is a trusted proxy)"),
+        ))
     }
 
     pub(crate) fn verify(&self, req: &Req<'_>, trace: &mut Trace) -> Result<(), AuthFailure> {
@@ -76,7 +84,9 @@ impl IpVerifier {
         if contains(&self.allow, client) {
             Ok(())
         } else {
-            Err(AuthFailure::IpNotAllowed(format!("{client} is not in the allow-list")))
+            Err(AuthFailure::IpNotAllowed(format!(
+                "{client} is not in the allow-list"
+            )))
         }
     }
 }
@@ -88,9 +98,18 @@ mod tests {
     #[test]
     fn entries_may_carry_ports_and_mapped_addresses_are_canonical() {
         assert_eq!(parse_entry(" 1.2.3.4 "), Some("1.2.3.4".parse().unwrap()));
-        assert_eq!(parse_entry("1.2.3.4:8080"), Some("1.2.3.4".parse().unwrap()));
-        assert_eq!(parse_entry("[2001:db8::1]:443"), Some("2001:db8::1".parse().unwrap()));
-        assert_eq!(parse_entry("::ffff:10.0.0.1"), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(
+            parse_entry("1.2.3.4:8080"),
+            Some("1.2.3.4".parse().unwrap())
+        );
+        assert_eq!(
+            parse_entry("[2001:db8::1]:443"),
+            Some("2001:db8::1".parse().unwrap())
+        );
+        assert_eq!(
+            parse_entry("::ffff:10.0.0.1"),
+            Some("10.0.0.1".parse().unwrap())
+        );
         assert_eq!(parse_entry("unknown"), None);
     }
 }

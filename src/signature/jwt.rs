@@ -50,14 +50,23 @@ fn number(v: &Option<Value>, name: &str) -> Result<Option<i64>, AuthFailure> {
 impl JwtVerifier {
     pub(crate) fn new(spec: JwtSpec, keys: Keys) -> Self {
         // Keys are never empty (see `secrets::resolve`), the only thing `from_secret` refuses.
-        let decoding = keys.keys.iter().filter_map(|k| DecodingKey::from_secret(k.expose()).ok()).collect();
+        let decoding = keys
+            .keys
+            .iter()
+            .filter_map(|k| DecodingKey::from_secret(k.expose()).ok())
+            .collect();
         let mut validation = Validation::new(spec.algorithm);
         validation.required_spec_claims.clear();
         validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
         validation.leeway = 0;
-        Self { spec, keys, decoding, validation }
+        Self {
+            spec,
+            keys,
+            decoding,
+            validation,
+        }
     }
 
     pub(crate) fn key_count(&self) -> usize {
@@ -87,19 +96,29 @@ impl JwtVerifier {
         let token = match value.get(..7) {
             Some(p) if p.eq_ignore_ascii_case("bearer ") => value[7..].trim(),
             _ if h.eq_ignore_ascii_case("authorization") => {
-                return Err(AuthFailure::TokenMissing(format!("{h} holds no Bearer token")))
+                return Err(AuthFailure::TokenMissing(format!(
+                    "{h} holds no Bearer token"
+                )))
             }
             _ => value,
         };
         if token.is_empty() {
-            return Err(AuthFailure::TokenMissing(format!("{h} holds an empty token")));
+            return Err(AuthFailure::TokenMissing(format!(
+                "{h} holds an empty token"
+            )));
         }
         Ok(token)
     }
 
     pub(crate) fn verify(&self, req: &Req<'_>, trace: &mut Trace) -> Result<(), AuthFailure> {
         let token = self.token(req)?;
-        trace.note(|| format!("header {}: bearer token of {} chars", self.spec.header, token.len()));
+        trace.note(|| {
+            format!(
+                "header {}: bearer token of {} chars",
+                self.spec.header,
+                token.len()
+            )
+        });
         trace.note(|| format!("secrets tried: {}", self.key_count()));
         let mut claims = None;
         for key in &self.decoding {
@@ -122,14 +141,22 @@ impl JwtVerifier {
             return Err(AuthFailure::TokenInvalid(if self.decoding.is_empty() {
                 format!("{} is not set", self.spec.secret.var())
             } else {
-                format!("JWT signature does not match ({} secret(s) tried)", self.key_count())
+                format!(
+                    "JWT signature does not match ({} secret(s) tried)",
+                    self.key_count()
+                )
             }));
         };
         trace.note(|| "JWT signature: matches".into());
         self.check_claims(&claims, req, trace)
     }
 
-    fn check_claims(&self, c: &Claims, req: &Req<'_>, trace: &mut Trace) -> Result<(), AuthFailure> {
+    fn check_claims(
+        &self,
+        c: &Claims,
+        req: &Req<'_>,
+        trace: &mut Trace,
+    ) -> Result<(), AuthFailure> {
         let s = &self.spec;
         let now = req.r.now_ms.div_euclid(1000);
         let leeway = s.leeway_s as i64;
@@ -137,41 +164,64 @@ impl JwtVerifier {
             Some(exp) => {
                 trace.note(|| format!("exp: {} s from now (leeway {leeway} s)", exp - now));
                 if now > exp.saturating_add(leeway) {
-                    return Err(AuthFailure::TokenExpired(format!("JWT expired {} s ago; leeway {leeway} s", now - exp)));
+                    return Err(AuthFailure::TokenExpired(format!(
+                        "JWT expired {} s ago; leeway {leeway} s",
+                        now - exp
+                    )));
                 }
             }
-            None if s.require_exp => return Err(AuthFailure::TokenInvalid("JWT has no exp claim".into())),
+            None if s.require_exp => {
+                return Err(AuthFailure::TokenInvalid("JWT has no exp claim".into()))
+            }
             None => {}
         }
         if let Some(nbf) = number(&c.nbf, "nbf")? {
             if nbf > now.saturating_add(leeway) {
-                return Err(AuthFailure::TokenInvalid(format!("JWT is not valid for another {} s", nbf - now)));
+                return Err(AuthFailure::TokenInvalid(format!(
+                    "JWT is not valid for another {} s",
+                    nbf - now
+                )));
             }
         }
         if let Some(max_age) = s.max_age_s {
-            let iat = number(&c.iat, "iat")?
-                .ok_or_else(|| AuthFailure::TokenInvalid("JWT has no iat claim (max_age_s needs it)".into()))?;
+            let iat = number(&c.iat, "iat")?.ok_or_else(|| {
+                AuthFailure::TokenInvalid("JWT has no iat claim (max_age_s needs it)".into())
+            })?;
             trace.note(|| format!("iat: {} s ago; max age {max_age} s", now - iat));
             if now - iat > max_age as i64 + leeway {
-                return Err(AuthFailure::TokenExpired(format!("JWT was issued {} s ago; max age {max_age} s", now - iat)));
+                return Err(AuthFailure::TokenExpired(format!(
+                    "JWT was issued {} s ago; max age {max_age} s",
+                    now - iat
+                )));
             }
             if iat > now + leeway {
-                return Err(AuthFailure::TokenInvalid(format!("JWT iat is {} s in the future", iat - now)));
+                return Err(AuthFailure::TokenInvalid(format!(
+                    "JWT iat is {} s in the future",
+                    iat - now
+                )));
             }
         }
         let iss = c.iss.as_ref().and_then(Value::as_str);
         if let Some(expected) = &s.issuer {
             if iss != Some(expected.as_str()) {
-                return Err(AuthFailure::TokenInvalid("JWT iss is not the expected issuer".into()));
+                return Err(AuthFailure::TokenInvalid(
+                    "JWT iss is not the expected issuer".into(),
+                ));
             }
         }
         if let Some(path) = &s.issuer_json {
             let expected = path.text(req.json());
             if expected.is_empty() {
-                return Err(AuthFailure::TokenInvalid(format!("{} is missing from the body", path.src())));
+                return Err(AuthFailure::TokenInvalid(format!(
+                    "{} is missing from the body",
+                    path.src()
+                )));
             }
             if iss != Some(expected.as_ref()) {
-                return Err(AuthFailure::TokenInvalid(format!("JWT iss does not equal {} in the body", path.src())));
+                return Err(AuthFailure::TokenInvalid(format!(
+                    "JWT iss does not equal {} in the body",
+                    path.src()
+                )));
             }
         }
         trace.note(|| "JWT claims: accepted".into());
@@ -181,7 +231,11 @@ impl JwtVerifier {
     /// `Authorization: Bearer <jwt>` as the vendor would send it: iss when configured (from the
     /// body for `issuer_json`), iat = now, exp = now + 300.
     pub(crate) fn sign(&self, req: &Req<'_>) -> Result<(String, String), String> {
-        let key = self.keys.keys.first().ok_or_else(|| format!("{} is not set", self.spec.secret.var()))?;
+        let key = self
+            .keys
+            .keys
+            .first()
+            .ok_or_else(|| format!("{} is not set", self.spec.secret.var()))?;
         let now = req.r.now_ms.div_euclid(1000);
         let mut claims = serde_json::json!({ "iat": now, "exp": now + 300 });
         let iss = match (&self.spec.issuer, &self.spec.issuer_json) {
@@ -193,8 +247,10 @@ impl JwtVerifier {
             claims["iss"] = Value::String(iss);
         }
         let header = jsonwebtoken::Header::new(self.spec.algorithm);
-        let key = EncodingKey::from_secret(key.expose()).map_err(|e| format!("cannot use the key: {e}"))?;
-        let jwt = jsonwebtoken::encode(&header, &claims, &key).map_err(|e| format!("cannot sign the JWT: {e}"))?;
+        let key = EncodingKey::from_secret(key.expose())
+            .map_err(|e| format!("cannot use the key: {e}"))?;
+        let jwt = jsonwebtoken::encode(&header, &claims, &key)
+            .map_err(|e| format!("cannot sign the JWT: {e}"))?;
         Ok((self.spec.header.clone(), format!("Bearer {jwt}")))
     }
 }

@@ -37,7 +37,12 @@ enum Ts {
     Json(&'static str),
 }
 
-const fn standard(name: &'static str, id: &'static str, ts: &'static str, sig: &'static str) -> Preset {
+const fn standard(
+    name: &'static str,
+    id: &'static str,
+    ts: &'static str,
+    sig: &'static str,
+) -> Preset {
     Preset {
         name,
         header: sig,
@@ -51,7 +56,12 @@ const fn standard(name: &'static str, id: &'static str, ts: &'static str, sig: &
     }
 }
 
-const fn plain(name: &'static str, header: &'static str, encoding: DigestEncoding, prefix: &'static str) -> Preset {
+const fn plain(
+    name: &'static str,
+    header: &'static str,
+    encoding: DigestEncoding,
+    prefix: &'static str,
+) -> Preset {
     Preset {
         name,
         header,
@@ -80,12 +90,27 @@ const fn t_dot_body(name: &'static str, header: &'static str) -> Preset {
 }
 
 const PRESETS: &[Preset] = &[
-    standard("standard-webhooks", "webhook-id", "webhook-timestamp", "webhook-signature"),
+    standard(
+        "standard-webhooks",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    ),
     standard("svix", "svix-id", "svix-timestamp", "svix-signature"),
     t_dot_body("stripe", "Stripe-Signature"),
     t_dot_body("hackerearth", "HE-Signature"),
-    plain("github", "X-Hub-Signature-256", DigestEncoding::Hex, "sha256="),
-    plain("shopify", "X-Shopify-Hmac-Sha256", DigestEncoding::Base64, ""),
+    plain(
+        "github",
+        "X-Hub-Signature-256",
+        DigestEncoding::Hex,
+        "sha256=",
+    ),
+    plain(
+        "shopify",
+        "X-Shopify-Hmac-Sha256",
+        DigestEncoding::Base64,
+        "",
+    ),
     Preset {
         prefix: "v0=",
         signed: "v0:{timestamp}:{body}",
@@ -95,7 +120,12 @@ const PRESETS: &[Preset] = &[
     Preset {
         signed: "{url}{json:$.event}{json:$.triggeredOn}",
         timestamp: Some((Ts::Json("$.triggeredOn"), true)),
-        ..plain("codesignal", "X-CodeSignal-Signature", DigestEncoding::Hex, "")
+        ..plain(
+            "codesignal",
+            "X-CodeSignal-Signature",
+            DigestEncoding::Hex,
+            "",
+        )
     },
 ];
 
@@ -110,10 +140,15 @@ pub(crate) fn expand(vendor: &VendorId, name: &str, mut o: Obj<'_>) -> Result<Hm
     let Some(p) = PRESETS.iter().find(|p| p.name == name) else {
         return Err(o.err("scheme", format!("unknown preset {name}")));
     };
-    if let Some(k) = o.keys().find(|k| !["scheme", "secret", "timestamp"].contains(k)) {
+    if let Some(k) = o
+        .keys()
+        .find(|k| !["scheme", "secret", "timestamp"].contains(k))
+    {
         return Err(o.err(
             k,
-            format!("cannot be set on preset {name}, which fixes it; write scheme hmac for a variant"),
+            format!(
+                "cannot be set on preset {name}, which fixes it; write scheme hmac for a variant"
+            ),
         ));
     }
     let mut timestamp = match &p.timestamp {
@@ -122,7 +157,9 @@ pub(crate) fn expand(vendor: &VendorId, name: &str, mut o: Obj<'_>) -> Result<Hm
             source: match ts {
                 Ts::Header(h) => TsSource::Header((*h).to_owned()),
                 Ts::Kv(k) => TsSource::Kv((*k).to_owned()),
-                Ts::Json(j) => TsSource::Json(JsonPath::compile(j).map_err(|e| AuthConfigError::new(name, e))?),
+                Ts::Json(j) => {
+                    TsSource::Json(JsonPath::compile(j).map_err(|e| AuthConfigError::new(name, e))?)
+                }
             },
             unit_ms: *unit_ms,
             tolerance_s: 300,
@@ -136,8 +173,14 @@ pub(crate) fn expand(vendor: &VendorId, name: &str, mut o: Obj<'_>) -> Result<Hm
                 format!("preset {name} has no signed timestamp, so none can be checked"),
             ));
         };
-        if let Some(k) = t.keys().find(|k| !["tolerance_s", "allow_future"].contains(k)) {
-            return Err(t.err(k, format!("is fixed by preset {name}; only tolerance_s and allow_future can be set")));
+        if let Some(k) = t
+            .keys()
+            .find(|k| !["tolerance_s", "allow_future"].contains(k))
+        {
+            return Err(t.err(
+                k,
+                format!("is fixed by preset {name}; only tolerance_s and allow_future can be set"),
+            ));
         }
         parse_tolerance(&mut t, base)?;
         t.finish()?;
@@ -156,7 +199,9 @@ pub(crate) fn expand(vendor: &VendorId, name: &str, mut o: Obj<'_>) -> Result<Hm
                 kv_sep: "=".into(),
                 key: "v1".into(),
             },
-            Format::Versioned => HeaderFormat::Versioned { version: "v1".into() },
+            Format::Versioned => HeaderFormat::Versioned {
+                version: "v1".into(),
+            },
         },
         signed: Template::parse(p.signed, &o.at("signed"))?,
         id_header: p.id_header.map(str::to_owned),

@@ -104,7 +104,10 @@ mod tests {
         });
         assert!(req.json().is_none());
         let body = Bytes::from_static(br#"{"a":1}"#);
-        let req = Req::new(InboundRequest { body: &body, ..req.r });
+        let req = Req::new(InboundRequest {
+            body: &body,
+            ..req.r
+        });
         let first = req.json().map(|v| v as *const Value);
         assert_eq!(first, req.json().map(|v| v as *const Value));
         assert_eq!(req.json().and_then(|v| v["a"].as_i64()), Some(1));

@@ -86,7 +86,11 @@ impl std::fmt::Debug for Keys {
 }
 
 /// Reads and decodes the keys `spec` names. `field` is reported with errors.
-pub(crate) fn resolve(spec: &SecretSpec, src: &dyn SecretSource, field: &str) -> Result<Keys, AuthConfigError> {
+pub(crate) fn resolve(
+    spec: &SecretSpec,
+    src: &dyn SecretSource,
+    field: &str,
+) -> Result<Keys, AuthConfigError> {
     let var = spec.var();
     let err = |reason: String| AuthConfigError::new(field, reason);
     let raw = src.lookup(&spec.env).map_err(err)?;
@@ -100,7 +104,11 @@ pub(crate) fn resolve(spec: &SecretSpec, src: &dyn SecretSource, field: &str) ->
             .collect();
         let n = parts.len();
         for (i, part) in parts.into_iter().enumerate() {
-            let which = if n > 1 { format!("{var} (key {} of {n})", i + 1) } else { var.clone() };
+            let which = if n > 1 {
+                format!("{var} (key {} of {n})", i + 1)
+            } else {
+                var.clone()
+            };
             keys.push(decode(part, spec.encoding).map_err(|why| err(format!("{which} {why}")))?);
         }
     }
@@ -131,7 +139,10 @@ mod tests {
     use super::*;
 
     fn spec(encoding: KeyEncoding) -> SecretSpec {
-        SecretSpec { env: "ACME".into(), encoding }
+        SecretSpec {
+            env: "ACME".into(),
+            encoding,
+        }
     }
 
     #[test]
@@ -151,7 +162,10 @@ mod tests {
 
     #[test]
     fn whsec_secrets_decode_with_or_without_their_prefix() {
-        for text in ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] {
+        for text in [
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ] {
             let src = MapSecrets::new().with("ACME", text);
             let keys = resolve(&spec(KeyEncoding::Whsec), &src, "f").unwrap();
             assert_eq!(keys.keys[0].expose().len(), 24);
@@ -163,7 +177,10 @@ mod tests {
         let src = MapSecrets::new().with("ACME", "good,whsec_%%%");
         let e = resolve(&spec(KeyEncoding::Whsec), &src, "auth.secret").unwrap_err();
         assert_eq!(e.field, "auth.secret");
-        assert_eq!(e.reason, "RELAY_SECRET_ACME (key 2 of 2) is not a whsec_ secret (whsec_ followed by base64)");
+        assert_eq!(
+            e.reason,
+            "RELAY_SECRET_ACME (key 2 of 2) is not a whsec_ secret (whsec_ followed by base64)"
+        );
         let src = MapSecrets::new().with("ACME", "not base64!");
         let e = resolve(&spec(KeyEncoding::Base64), &src, "f").unwrap_err();
         assert_eq!(e.reason, "RELAY_SECRET_ACME is not valid base64");
@@ -179,8 +196,14 @@ mod tests {
         std::env::set_var("RELAY_SECRET_SIGTEST_FILE_FILE", &file);
         std::env::set_var("RELAY_SECRET_SIGTEST_BAD_FILE", dir.path().join("missing"));
         let env = EnvSecrets;
-        assert_eq!(env.lookup("SIGTEST_ENV").unwrap().unwrap().expose(), b"from-env");
-        assert_eq!(env.lookup("SIGTEST_FILE").unwrap().unwrap().expose(), b"from-file");
+        assert_eq!(
+            env.lookup("SIGTEST_ENV").unwrap().unwrap().expose(),
+            b"from-env"
+        );
+        assert_eq!(
+            env.lookup("SIGTEST_FILE").unwrap().unwrap().expose(),
+            b"from-file"
+        );
         assert!(env.lookup("SIGTEST_UNSET").unwrap().is_none());
         let e = env.lookup("SIGTEST_BAD").unwrap_err();
         assert!(e.starts_with("RELAY_SECRET_SIGTEST_BAD_FILE names a file that cannot be read"));

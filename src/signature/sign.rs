@@ -21,10 +21,23 @@ pub struct Signed {
     pub query: String,
 }
 
-pub(crate) fn sign(v: &Verifier, body: &[u8], now_ms: i64, url: Option<&str>) -> Result<Signed, String> {
+pub(crate) fn sign(
+    v: &Verifier,
+    body: &[u8],
+    now_ms: i64,
+    url: Option<&str>,
+) -> Result<Signed, String> {
     let body = Bytes::copy_from_slice(body);
     let empty = Headers::new();
-    let base = InboundRequest { headers: &empty, body: &body, url, query: "", peer: None, callback: None, now_ms };
+    let base = InboundRequest {
+        headers: &empty,
+        body: &body,
+        url,
+        query: "",
+        peer: None,
+        callback: None,
+        now_ms,
+    };
     let mut out = Signed::default();
     for s in &v.schemes {
         match &s.kind {
@@ -67,25 +80,42 @@ fn sign_hmac(h: &HmacVerifier, base: InboundRequest<'_>, out: &mut Signed) -> Re
             _ => base.now_ms.div_euclid(1000).to_string(),
         }),
     };
-    let id = s.id_header.as_ref().map(|_| format!("msg_{}", uuid::Uuid::new_v4().simple()));
+    let id = s
+        .id_header
+        .as_ref()
+        .map(|_| format!("msg_{}", uuid::Uuid::new_v4().simple()));
     let mut headers = Headers::new();
     if let (Some(name), Some(id)) = (&s.id_header, &id) {
         headers.push(name, id);
         out.headers.push((name.clone(), id.clone()));
     }
-    if let (Some(TsSource::Header(name)), Some(ts)) = (s.timestamp.as_ref().map(|t| &t.source), &ts) {
+    if let (Some(TsSource::Header(name)), Some(ts)) = (s.timestamp.as_ref().map(|t| &t.source), &ts)
+    {
         headers.push(name, ts);
         out.headers.push((name.clone(), ts.clone()));
     }
-    let req = Req::new(InboundRequest { headers: &headers, ..base });
+    let req = Req::new(InboundRequest {
+        headers: &headers,
+        ..base
+    });
     let content = s
         .signed
-        .resolve(&req, Inputs { timestamp: ts.as_deref(), id: id.as_deref() })
+        .resolve(
+            &req,
+            Inputs {
+                timestamp: ts.as_deref(),
+                id: id.as_deref(),
+            },
+        )
         .map_err(|e| match e {
-            AuthFailure::SignatureMismatch(_) if base.url.is_none() => "this scheme signs {url}: give the URL".into(),
+            AuthFailure::SignatureMismatch(_) if base.url.is_none() => {
+                "this scheme signs {url}: give the URL".into()
+            }
             e => e.to_string(),
         })?;
-    let digest = h.sign_digest(&content).ok_or_else(|| format!("{} is not set", s.secret.var()))?;
+    let digest = h
+        .sign_digest(&content)
+        .ok_or_else(|| format!("{} is not set", s.secret.var()))?;
     let sig = match s.encoding {
         DigestEncoding::Hex => hex::encode(digest),
         DigestEncoding::Base64 => base64::engine::general_purpose::STANDARD.encode(digest),
@@ -94,8 +124,14 @@ fn sign_hmac(h: &HmacVerifier, base: InboundRequest<'_>, out: &mut Signed) -> Re
     let value = match &s.format {
         HeaderFormat::Value => sig,
         HeaderFormat::Versioned { version } => format!("{version},{sig}"),
-        HeaderFormat::Kv { pair_sep, kv_sep, key } => match (s.timestamp.as_ref().map(|t| &t.source), &ts) {
-            (Some(TsSource::Kv(k)), Some(ts)) => format!("{k}{kv_sep}{ts}{pair_sep}{key}{kv_sep}{sig}"),
+        HeaderFormat::Kv {
+            pair_sep,
+            kv_sep,
+            key,
+        } => match (s.timestamp.as_ref().map(|t| &t.source), &ts) {
+            (Some(TsSource::Kv(k)), Some(ts)) => {
+                format!("{k}{kv_sep}{ts}{pair_sep}{key}{kv_sep}{sig}")
+            }
             _ => format!("{key}{kv_sep}{sig}"),
         },
     };

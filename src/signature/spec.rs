@@ -77,8 +77,14 @@ impl SecretSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HeaderFormat {
     Value,
-    Kv { pair_sep: String, kv_sep: String, key: String },
-    Versioned { version: String },
+    Kv {
+        pair_sep: String,
+        kv_sep: String,
+        key: String,
+    },
+    Versioned {
+        version: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -147,9 +153,10 @@ pub(crate) enum SchemeSpec {
 /// Parses the whole section: one scheme object, or a non-empty array of them (all must pass).
 pub(crate) fn parse(vendor: &VendorId, auth: &Value) -> Result<Vec<SchemeSpec>> {
     match auth {
-        Value::Array(items) if items.is_empty() => {
-            Err(AuthConfigError::new("auth", "must list at least one scheme"))
-        }
+        Value::Array(items) if items.is_empty() => Err(AuthConfigError::new(
+            "auth",
+            "must list at least one scheme",
+        )),
         Value::Array(items) => {
             let schemes = items
                 .iter()
@@ -167,13 +174,29 @@ pub(crate) fn parse(vendor: &VendorId, auth: &Value) -> Result<Vec<SchemeSpec>> 
             Ok(schemes)
         }
         Value::Object(_) => Ok(vec![parse_scheme(vendor, auth, "auth".into())?]),
-        _ => Err(AuthConfigError::new("auth", "must be an object or an array of objects")),
+        _ => Err(AuthConfigError::new(
+            "auth",
+            "must be an object or an array of objects",
+        )),
     }
 }
 
 pub(crate) const SCHEMES: &[&str] = &[
-    "none", "hmac", "jwt", "basic", "token", "ip_allowlist", "callback_token",
-    "standard-webhooks", "svix", "stripe", "github", "slack", "shopify", "hackerearth", "codesignal",
+    "none",
+    "hmac",
+    "jwt",
+    "basic",
+    "token",
+    "ip_allowlist",
+    "callback_token",
+    "standard-webhooks",
+    "svix",
+    "stripe",
+    "github",
+    "slack",
+    "shopify",
+    "hackerearth",
+    "codesignal",
 ];
 
 fn parse_scheme(vendor: &VendorId, v: &Value, path: String) -> Result<SchemeSpec> {
@@ -210,15 +233,25 @@ fn header_member(o: &mut Obj<'_>, key: &'static str) -> Result<Option<String>> {
 }
 
 /// The `secret` member (optional): env suffix (default: the vendor id) and key encoding.
-pub(crate) fn parse_secret(vendor: &VendorId, o: &mut Obj<'_>, default: KeyEncoding) -> Result<SecretSpec> {
+pub(crate) fn parse_secret(
+    vendor: &VendorId,
+    o: &mut Obj<'_>,
+    default: KeyEncoding,
+) -> Result<SecretSpec> {
     let mut spec = SecretSpec {
         env: vendor.env_suffix(),
         encoding: default,
     };
     if let Some(mut s) = o.obj("secret")? {
         if let Some(env) = s.str("env")? {
-            if !env.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
-                return Err(s.err("env", "must be upper-case letters, digits and _ (it completes RELAY_SECRET_)"));
+            if !env
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
+                return Err(s.err(
+                    "env",
+                    "must be upper-case letters, digits and _ (it completes RELAY_SECRET_)",
+                ));
             }
             spec.env = env.to_owned();
         }
@@ -250,7 +283,9 @@ fn parse_timestamp(mut t: Obj<'_>) -> Result<TimestampSpec> {
         .ok_or_else(|| t.err("source", "is required (header, kv or json)"))?;
     let name = t.req_str("name")?;
     let source = match source {
-        "header" if !is_header_name(name) => return Err(t.err("name", "is not a valid header name")),
+        "header" if !is_header_name(name) => {
+            return Err(t.err("name", "is not a valid header name"))
+        }
         "header" => TsSource::Header(name.to_owned()),
         "kv" => TsSource::Kv(name.to_owned()),
         _ => TsSource::Json(JsonPath::compile(name).map_err(|e| t.err("name", e))?),
@@ -279,14 +314,17 @@ fn parse_hmac(vendor: &VendorId, o: &mut Obj<'_>) -> Result<HmacSpec> {
         _ => DigestEncoding::Hex,
     };
     let prefix = o.text("prefix")?.unwrap_or("").to_owned();
-    let format_name = o.choice("format", &["value", "kv", "versioned"])?.unwrap_or("value");
+    let format_name = o
+        .choice("format", &["value", "kv", "versioned"])?
+        .unwrap_or("value");
     let format = parse_format(o, format_name)?;
     let signed_field = o.at("signed");
     let signed = Template::parse(o.str("signed")?.unwrap_or("{body}"), &signed_field)?;
     let id_header = match o.obj("id")? {
         None => None,
         Some(mut id) => {
-            let h = header_member(&mut id, "header")?.ok_or_else(|| id.err("header", "is required"))?;
+            let h =
+                header_member(&mut id, "header")?.ok_or_else(|| id.err("header", "is required"))?;
             id.finish()?;
             Some(h)
         }
@@ -328,7 +366,11 @@ fn parse_format(o: &mut Obj<'_>, name: &str) -> Result<HeaderFormat> {
                 return Err(o.err("kv_separator", "must differ from pair_separator"));
             }
             let key = o.str("signature_key")?.unwrap_or("v1").to_owned();
-            HeaderFormat::Kv { pair_sep, kv_sep, key }
+            HeaderFormat::Kv {
+                pair_sep,
+                kv_sep,
+                key,
+            }
         }
         "versioned" => HeaderFormat::Versioned {
             version: o.str("version")?.unwrap_or("v1").to_owned(),
@@ -341,16 +383,28 @@ fn parse_format(o: &mut Obj<'_>, name: &str) -> Result<HeaderFormat> {
 /// must be signed (an unsigned timestamp or id proves nothing).
 pub(crate) fn check_hmac(s: &HmacSpec, path: &str) -> Result<()> {
     let at = |k: &str| format!("{path}.{k}");
-    let uses_header = |name: &str| s.signed.has(|p| matches!(p, Part::Header(h) if h.eq_ignore_ascii_case(name)));
+    let uses_header = |name: &str| {
+        s.signed
+            .has(|p| matches!(p, Part::Header(h) if h.eq_ignore_ascii_case(name)))
+    };
     if s.signed.has(|p| matches!(p, Part::Timestamp)) && s.timestamp.is_none() {
-        return Err(AuthConfigError::new(at("signed"), "uses {timestamp} but no timestamp is configured"));
+        return Err(AuthConfigError::new(
+            at("signed"),
+            "uses {timestamp} but no timestamp is configured",
+        ));
     }
     if s.signed.has(|p| matches!(p, Part::Id)) && s.id_header.is_none() {
-        return Err(AuthConfigError::new(at("signed"), "uses {id} but no id is configured"));
+        return Err(AuthConfigError::new(
+            at("signed"),
+            "uses {id} but no id is configured",
+        ));
     }
     if let Some(h) = &s.id_header {
         if !s.signed.has(|p| matches!(p, Part::Id)) && !uses_header(h) {
-            return Err(AuthConfigError::new(at("id"), "is configured but `signed` has no {id}"));
+            return Err(AuthConfigError::new(
+                at("id"),
+                "is configured but `signed` has no {id}",
+            ));
         }
     }
     if let Some(t) = &s.timestamp {
@@ -360,14 +414,24 @@ pub(crate) fn check_hmac(s: &HmacSpec, path: &str) -> Result<()> {
             TsSource::Kv(k) => {
                 match &s.format {
                     HeaderFormat::Kv { key, .. } if key == k => {
-                        return Err(AuthConfigError::new(at("timestamp.name"), "is the signature key"))
+                        return Err(AuthConfigError::new(
+                            at("timestamp.name"),
+                            "is the signature key",
+                        ))
                     }
                     HeaderFormat::Kv { .. } => {}
-                    _ => return Err(AuthConfigError::new(at("timestamp.source"), "kv needs format kv")),
+                    _ => {
+                        return Err(AuthConfigError::new(
+                            at("timestamp.source"),
+                            "kv needs format kv",
+                        ))
+                    }
                 }
                 signed
             }
-            TsSource::Json(p) => signed || s.signed.has_json(p.src()) || s.signed.has(|p| matches!(p, Part::Body)),
+            TsSource::Json(p) => {
+                signed || s.signed.has_json(p.src()) || s.signed.has(|p| matches!(p, Part::Body))
+            }
         };
         if !covered {
             return Err(AuthConfigError::new(
@@ -412,17 +476,25 @@ fn parse_token(vendor: &VendorId, o: &mut Obj<'_>) -> Result<SchemeSpec> {
             name,
             prefix: prefix.unwrap_or("").to_owned(),
         },
-        (None, Some(_)) if prefix.is_some() => return Err(o.err("prefix", "only applies to a header token")),
+        (None, Some(_)) if prefix.is_some() => {
+            return Err(o.err("prefix", "only applies to a header token"))
+        }
         (None, Some(q)) => TokenPlace::Query(q.to_owned()),
         (Some(_), Some(_)) => return Err(o.err("query", "give either header or query, not both")),
         (None, None) => return Err(o.err("header", "is required (or query)")),
     };
-    Ok(SchemeSpec::Token(place, parse_secret(vendor, o, KeyEncoding::Raw)?))
+    Ok(SchemeSpec::Token(
+        place,
+        parse_secret(vendor, o, KeyEncoding::Raw)?,
+    ))
 }
 
 fn parse_allow(o: &mut Obj<'_>) -> Result<Vec<ipnet::IpNet>> {
     let Some(Value::Array(items)) = o.get("allow") else {
-        return Err(o.err("allow", "is required: an array of IP addresses or CIDR ranges"));
+        return Err(o.err(
+            "allow",
+            "is required: an array of IP addresses or CIDR ranges",
+        ));
     };
     if items.is_empty() {
         return Err(o.err("allow", "must list at least one address"));
@@ -436,7 +508,10 @@ fn parse_allow(o: &mut Obj<'_>) -> Result<Vec<ipnet::IpNet>> {
                 .map(|n| n.trunc())
                 .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
                 .map_err(|_| {
-                    AuthConfigError::new(format!("{}[{i}]", o.at("allow")), "is not an IP address or CIDR range")
+                    AuthConfigError::new(
+                        format!("{}[{i}]", o.at("allow")),
+                        "is not an IP address or CIDR range",
+                    )
                 })
         })
         .collect()

@@ -114,9 +114,12 @@ impl Template {
                 parts.push(Part::Lit(rest.as_bytes()[..open].into()));
             }
             let after = &rest[open + 1..];
-            let close = after
-                .find('}')
-                .ok_or_else(|| err(format!("unclosed {{ at byte {}", src.len() - rest.len() + open)))?;
+            let close = after.find('}').ok_or_else(|| {
+                err(format!(
+                    "unclosed {{ at byte {}",
+                    src.len() - rest.len() + open
+                ))
+            })?;
             parts.push(Self::placeholder(&after[..close]).map_err(err)?);
             rest = &after[close + 1..];
         }
@@ -217,7 +220,12 @@ mod tests {
     use crate::signature::InboundRequest;
     use bytes::Bytes;
 
-    fn render(t: &str, body: &str, url: Option<&str>, inputs: Inputs<'_>) -> Result<String, AuthFailure> {
+    fn render(
+        t: &str,
+        body: &str,
+        url: Option<&str>,
+        inputs: Inputs<'_>,
+    ) -> Result<String, AuthFailure> {
         let template = Template::parse(t, "auth.signed").unwrap();
         let headers: Headers = [("X-Event", "done")].into_iter().collect();
         let body = Bytes::copy_from_slice(body.as_bytes());
@@ -239,10 +247,22 @@ mod tests {
 
     #[test]
     fn placeholders_are_replaced_and_literals_kept() {
-        let inputs = Inputs { timestamp: Some("17"), id: Some("msg_1") };
-        assert_eq!(render("{id}.{timestamp}.{body}", "B", None, inputs).unwrap(), "msg_1.17.B");
-        assert_eq!(render("v0:{timestamp}:{body}", "B", None, inputs).unwrap(), "v0:17:B");
-        assert_eq!(render("{header:x-event}|{header:Missing}|", "", None, inputs).unwrap(), "done||");
+        let inputs = Inputs {
+            timestamp: Some("17"),
+            id: Some("msg_1"),
+        };
+        assert_eq!(
+            render("{id}.{timestamp}.{body}", "B", None, inputs).unwrap(),
+            "msg_1.17.B"
+        );
+        assert_eq!(
+            render("v0:{timestamp}:{body}", "B", None, inputs).unwrap(),
+            "v0:17:B"
+        );
+        assert_eq!(
+            render("{header:x-event}|{header:Missing}|", "", None, inputs).unwrap(),
+            "done||"
+        );
     }
 
     #[test]
@@ -250,14 +270,23 @@ mod tests {
         let body = r#"{"event":"companyTestSessionFinished","triggeredOn":1553720789347,"ok":true,"n":null,"o":{"a":1}}"#;
         let t = "{url}{json:$.event}{json:$.triggeredOn}|{json:$.ok}|{json:$.n}|{json:$.missing}|{json:$.o}";
         assert_eq!(
-            render(t, body, Some("https://relay.example/webhooks/codesignal"), Inputs::default()).unwrap(),
+            render(
+                t,
+                body,
+                Some("https://relay.example/webhooks/codesignal"),
+                Inputs::default()
+            )
+            .unwrap(),
             r#"https://relay.example/webhooks/codesignalcompanyTestSessionFinished1553720789347|true|||{"a":1}"#
         );
     }
 
     #[test]
     fn json_parts_of_a_body_that_is_not_json_are_empty() {
-        assert_eq!(render("[{json:$.event}]", "<xml/>", None, Inputs::default()).unwrap(), "[]");
+        assert_eq!(
+            render("[{json:$.event}]", "<xml/>", None, Inputs::default()).unwrap(),
+            "[]"
+        );
     }
 
     #[test]
@@ -283,7 +312,10 @@ mod tests {
             assert!(e.reason.contains(needle), "{t:?}: {}", e.reason);
         }
         let many = "{body}.".repeat(9);
-        assert!(Template::parse(&many, "f").unwrap_err().reason.contains("more than 16"));
+        assert!(Template::parse(&many, "f")
+            .unwrap_err()
+            .reason
+            .contains("more than 16"));
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub(crate) fn read<'x>(
     };
     let unit = if spec.unit_ms { "ms" } else { "s" };
     let Some(raw) = raw.filter(|r| !r.is_empty()) else {
-        return Err(AuthFailure::TimestampMissing(format!("no timestamp ({})", origin(spec, header))));
+        return Err(AuthFailure::TimestampMissing(format!(
+            "no timestamp ({})",
+            origin(spec, header)
+        )));
     };
     match parse_int(&raw) {
         Some(value) => Ok(Stamp { raw, value }),
@@ -61,8 +64,17 @@ fn parse_int(s: &str) -> Option<i64> {
 }
 
 /// Checks `value` against `now_ms`; returns the age in ms (negative = in the future).
-pub(crate) fn check(spec: &TimestampSpec, raw: &str, value: i64, now_ms: i64) -> Result<i64, AuthFailure> {
-    let ts_ms = if spec.unit_ms { value } else { value.saturating_mul(1000) };
+pub(crate) fn check(
+    spec: &TimestampSpec,
+    raw: &str,
+    value: i64,
+    now_ms: i64,
+) -> Result<i64, AuthFailure> {
+    let ts_ms = if spec.unit_ms {
+        value
+    } else {
+        value.saturating_mul(1000)
+    };
     let age_ms = now_ms.saturating_sub(ts_ms);
     let tol = spec.tolerance_s;
     if age_ms > (tol as i64).saturating_mul(1000) {
@@ -73,7 +85,11 @@ pub(crate) fn check(spec: &TimestampSpec, raw: &str, value: i64, now_ms: i64) ->
     }
     let future_s = if spec.allow_future { tol } else { CLOCK_SKEW_S };
     if -age_ms > (future_s as i64).saturating_mul(1000) {
-        let what = if spec.allow_future { "tolerance" } else { "allowed clock skew" };
+        let what = if spec.allow_future {
+            "tolerance"
+        } else {
+            "allowed clock skew"
+        };
         return Err(AuthFailure::TimestampOutOfTolerance(format!(
             "timestamp {raw} is {} s in the future; {what} {future_s} s",
             -age_ms / 1000
@@ -88,7 +104,12 @@ mod tests {
     use crate::signature::template::JsonPath;
 
     fn spec(unit_ms: bool, tolerance_s: u64, allow_future: bool) -> TimestampSpec {
-        TimestampSpec { source: TsSource::Header("T".into()), unit_ms, tolerance_s, allow_future }
+        TimestampSpec {
+            source: TsSource::Header("T".into()),
+            unit_ms,
+            tolerance_s,
+            allow_future,
+        }
     }
 
     #[test]
@@ -100,14 +121,28 @@ mod tests {
 
     #[test]
     fn a_stale_timestamp_says_how_old_it_is() {
-        let e = check(&spec(false, 300, true), "1492774577", 1492774577, (1492774577 + 3612) * 1000).unwrap_err();
-        assert_eq!(e, AuthFailure::TimestampOutOfTolerance("timestamp 1492774577 is 3612 s old; tolerance 300 s".into()));
+        let e = check(
+            &spec(false, 300, true),
+            "1492774577",
+            1492774577,
+            (1492774577 + 3612) * 1000,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            AuthFailure::TimestampOutOfTolerance(
+                "timestamp 1492774577 is 3612 s old; tolerance 300 s".into()
+            )
+        );
     }
 
     #[test]
     fn a_future_timestamp_is_refused_beyond_the_tolerance() {
         let e = check(&spec(false, 300, true), "2000", 2000, 1_000_000).unwrap_err();
-        assert_eq!(e.message(), "timestamp 2000 is 1000 s in the future; tolerance 300 s");
+        assert_eq!(
+            e.message(),
+            "timestamp 2000 is 1000 s in the future; tolerance 300 s"
+        );
     }
 
     #[test]
@@ -115,7 +150,10 @@ mod tests {
         let s = spec(true, 86_400, false);
         assert!(check(&s, "x", 1_060_000, 1_000_000).is_ok());
         let e = check(&s, "1061000", 1_061_000, 1_000_000).unwrap_err();
-        assert_eq!(e.message(), "timestamp 1061000 is 61 s in the future; allowed clock skew 60 s");
+        assert_eq!(
+            e.message(),
+            "timestamp 1061000 is 61 s in the future; allowed clock skew 60 s"
+        );
         assert!(check(&s, "x", 1_000_000, 1_000_000 + 86_400_000).is_ok());
     }
 

@@ -95,9 +95,17 @@ impl Verifier {
     ) -> Result<Verifier, AuthConfigError> {
         let specs = spec::parse(vendor, spec)?;
         let many = specs.len() > 1;
-        let mut out = Verifier { schemes: Vec::with_capacity(specs.len()), missing: None, uses_url: false };
+        let mut out = Verifier {
+            schemes: Vec::with_capacity(specs.len()),
+            missing: None,
+            uses_url: false,
+        };
         for (i, s) in specs.into_iter().enumerate() {
-            let field = if many { format!("auth[{i}].secret") } else { "auth.secret".into() };
+            let field = if many {
+                format!("auth[{i}].secret")
+            } else {
+                "auth.secret".into()
+            };
             let mut keys = |secret: &spec::SecretSpec| -> Result<secrets::Keys, AuthConfigError> {
                 let keys = secrets::resolve(secret, secrets, &field)?;
                 if keys.keys.is_empty() && out.missing.is_none() {
@@ -108,9 +116,10 @@ impl Verifier {
             let (name, kind) = match s {
                 SchemeSpec::None => ("none", Kind::None),
                 SchemeSpec::CallbackToken => ("callback_token", Kind::Callback),
-                SchemeSpec::IpAllowlist(allow) => {
-                    ("ip_allowlist", Kind::Ip(IpVerifier::new(allow, ctx.trusted_proxies.clone())))
-                }
+                SchemeSpec::IpAllowlist(allow) => (
+                    "ip_allowlist",
+                    Kind::Ip(IpVerifier::new(allow, ctx.trusted_proxies.clone())),
+                ),
                 SchemeSpec::Hmac(h) => {
                     let k = keys(&h.secret)?;
                     out.uses_url |= h.signed.has(|p| matches!(p, Part::Url));
@@ -148,7 +157,11 @@ impl Verifier {
     /// Short description for logs, `/readyz` and `check` (e.g. `hmac-sha256(hex) on HE-Signature`).
     /// Names headers, templates and secret variables; never a secret.
     pub fn describe(&self) -> String {
-        self.schemes.iter().map(Compiled::describe).collect::<Vec<_>>().join(" + ")
+        self.schemes
+            .iter()
+            .map(Compiled::describe)
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// Verifies `req`. Runs on the raw bytes before any JSON parsing (except `{json:…}` template
@@ -174,16 +187,33 @@ impl Verifier {
             lines.push(format!("{var} is not set: the vendor is loaded disabled"));
         }
         for (i, s) in self.schemes.iter().enumerate() {
-            let indent = if many { format!("[{i}] ") } else { String::new() };
+            let indent = if many {
+                format!("[{i}] ")
+            } else {
+                String::new()
+            };
             lines.push(format!("{indent}scheme {}: {}", s.name, s.describe()));
             let mut trace = Trace::on();
             let result = s.verify(&r, &mut trace);
-            lines.extend(trace.into_lines().into_iter().map(|l| format!("{indent}  {l}")));
+            lines.extend(
+                trace
+                    .into_lines()
+                    .into_iter()
+                    .map(|l| format!("{indent}  {l}")),
+            );
             if let Err(e) = result {
-                return Explanation { valid: false, lines, failure: Some(e) };
+                return Explanation {
+                    valid: false,
+                    lines,
+                    failure: Some(e),
+                };
             }
         }
-        Explanation { valid: true, lines, failure: None }
+        Explanation {
+            valid: true,
+            lines,
+            failure: None,
+        }
     }
 
     /// The headers (`name`, `value`) a vendor would send with `body` at `now_ms` using the first

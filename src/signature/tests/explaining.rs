@@ -29,7 +29,11 @@ fn describe_names_the_scheme_header_template_and_timestamp() {
 
 #[test]
 fn explain_walks_through_a_passing_hmac_request() {
-    let v = compile("he", json!({"scheme": "hackerearth"}), &MapSecrets::new().with("HE", "a,b"));
+    let v = compile(
+        "he",
+        json!({"scheme": "hackerearth"}),
+        &MapSecrets::new().with("HE", "a,b"),
+    );
     let signed = v.sign(b"{}", 1_700_000_000_000, None).unwrap();
     let req = Request::new(b"{}", 1_700_000_012).headers(&signed.headers);
     let e = v.explain(&req.with());
@@ -46,17 +50,30 @@ fn explain_walks_through_a_passing_hmac_request() {
             "  timestamp 1700000000 s (t= in HE-Signature); now 1700000012; age 12 s (negative: in the future); tolerance 300 s",
         ]
     );
-    assert!(e.lines[0].starts_with("scheme hackerearth: hackerearth: hmac-sha256(hex) on HE-Signature"));
+    assert!(
+        e.lines[0].starts_with("scheme hackerearth: hackerearth: hmac-sha256(hex) on HE-Signature")
+    );
 }
 
 #[test]
 fn explain_says_why_a_request_fails_and_stops_there() {
-    let v = compile("gh", json!([{"scheme": "github"}, {"scheme": "token", "header": "X-T"}]), &MapSecrets::new());
-    let req = Request::new(b"{}", 0).header("X-Hub-Signature-256", &format!("sha256={}", "0".repeat(40)));
+    let v = compile(
+        "gh",
+        json!([{"scheme": "github"}, {"scheme": "token", "header": "X-T"}]),
+        &MapSecrets::new(),
+    );
+    let req =
+        Request::new(b"{}", 0).header("X-Hub-Signature-256", &format!("sha256={}", "0".repeat(40)));
     let e = v.explain(&req.with());
     assert!(!e.valid);
-    assert_eq!(e.failure.as_ref().map(|f| f.code()), Some("signature_malformed"));
-    assert_eq!(e.lines[0], "RELAY_SECRET_GH is not set: the vendor is loaded disabled");
+    assert_eq!(
+        e.failure.as_ref().map(|f| f.code()),
+        Some("signature_malformed")
+    );
+    assert_eq!(
+        e.lines[0],
+        "RELAY_SECRET_GH is not set: the vendor is loaded disabled"
+    );
     assert_eq!(e.lines.last().unwrap(), "[0]   usable signatures: 0 of 1");
     assert!(!e.lines.iter().any(|l| l.starts_with("[1]")));
     assert!(e.to_string().ends_with("result: signature_malformed — the signature in X-Hub-Signature-256 is a 20-byte digest; hmac-sha256 gives 32 (no other algorithm is accepted)"));
@@ -64,10 +81,17 @@ fn explain_says_why_a_request_fails_and_stops_there() {
 
 #[test]
 fn explain_reports_the_client_address_for_allow_lists() {
-    let v = compile("t", json!({"scheme": "ip_allowlist", "allow": ["10.0.0.0/8"]}), &MapSecrets::new());
+    let v = compile(
+        "t",
+        json!({"scheme": "ip_allowlist", "allow": ["10.0.0.0/8"]}),
+        &MapSecrets::new(),
+    );
     let mut req = Request::new(b"", 0).header("X-Forwarded-For", "10.0.0.1");
     req.peer = Some("192.0.2.1".parse().unwrap());
     let e = v.explain(&req.with());
-    assert_eq!(e.lines[1], "  client address: peer 192.0.2.1 (not a trusted proxy: X-Forwarded-For ignored)");
+    assert_eq!(
+        e.lines[1],
+        "  client address: peer 192.0.2.1 (not a trusted proxy: X-Forwarded-For ignored)"
+    );
     assert_eq!(e.failure.unwrap().code(), "ip_not_allowed");
 }

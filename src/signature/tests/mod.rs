@@ -8,9 +8,9 @@ fn a_verifier_can_be_shared_between_worker_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<crate::signature::Verifier>();
 }
+mod config;
+mod credentials;
+mod explaining;
 mod published;
 mod rejections;
-mod credentials;
-mod config;
-mod explaining;
 mod schema;

@@ -8,7 +8,8 @@ use crate::signature::MapSecrets;
 use serde_json::{json, Value};
 
 fn validator() -> jsonschema::Validator {
-    let schema: Value = serde_json::from_str(include_str!("../../../mappings/auth.schema.json")).expect("schema is JSON");
+    let schema: Value = serde_json::from_str(include_str!("../../../mappings/auth.schema.json"))
+        .expect("schema is JSON");
     jsonschema::draft202012::new(&schema).expect("schema compiles")
 }
 
@@ -33,7 +34,14 @@ fn valid() -> Vec<Value> {
         json!({"scheme": "ip_allowlist", "allow": ["13.69.68.17", "10.0.0.0/8", "2001:db8::/32"]}),
         json!([{"scheme": "ip_allowlist", "allow": ["13.69.68.17"]}, {"scheme": "token", "query": "token"}]),
     ];
-    for p in ["standard-webhooks", "svix", "stripe", "slack", "hackerearth", "codesignal"] {
+    for p in [
+        "standard-webhooks",
+        "svix",
+        "stripe",
+        "slack",
+        "hackerearth",
+        "codesignal",
+    ] {
         v.push(json!({"scheme": p, "timestamp": {"tolerance_s": 60}}));
     }
     v
@@ -82,7 +90,10 @@ fn the_schema_accepts_what_compile_accepts() {
     let schema = validator();
     for auth in valid() {
         assert!(schema.is_valid(&auth), "schema refuses {auth}");
-        assert!(try_compile("acme", auth.clone(), &MapSecrets::new()).is_ok(), "compile refuses {auth}");
+        assert!(
+            try_compile("acme", auth.clone(), &MapSecrets::new()).is_ok(),
+            "compile refuses {auth}"
+        );
     }
 }
 
@@ -91,7 +102,10 @@ fn the_schema_refuses_what_compile_refuses() {
     let schema = validator();
     for auth in invalid() {
         assert!(!schema.is_valid(&auth), "schema accepts {auth}");
-        assert!(try_compile("acme", auth.clone(), &MapSecrets::new()).is_err(), "compile accepts {auth}");
+        assert!(
+            try_compile("acme", auth.clone(), &MapSecrets::new()).is_err(),
+            "compile accepts {auth}"
+        );
     }
 }
 
@@ -106,7 +120,10 @@ fn rules_across_members_are_enforced_by_compile_only() {
         json!([{"scheme": "none"}, {"scheme": "callback_token"}]),
     ] {
         assert!(schema.is_valid(&auth), "schema refuses {auth}");
-        assert!(try_compile("acme", auth.clone(), &MapSecrets::new()).is_err(), "compile accepts {auth}");
+        assert!(
+            try_compile("acme", auth.clone(), &MapSecrets::new()).is_err(),
+            "compile accepts {auth}"
+        );
     }
 }
 
@@ -114,8 +131,21 @@ fn rules_across_members_are_enforced_by_compile_only() {
 fn the_schema_lists_every_scheme_and_preset_compile_knows() {
     let text = include_str!("../../../mappings/auth.schema.json");
     for name in crate::signature::spec::SCHEMES {
-        assert!(text.contains(&format!("\"{name}\"")), "{name} missing from the schema");
-        if !["none", "hmac", "jwt", "basic", "token", "ip_allowlist", "callback_token"].contains(name) {
+        assert!(
+            text.contains(&format!("\"{name}\"")),
+            "{name} missing from the schema"
+        );
+        if ![
+            "none",
+            "hmac",
+            "jwt",
+            "basic",
+            "token",
+            "ip_allowlist",
+            "callback_token",
+        ]
+        .contains(name)
+        {
             assert!(crate::signature::presets::is_preset(name), "{name}");
         }
     }

@@ -3,7 +3,8 @@
 
 use crate::domain::{Headers, VendorId};
 use crate::signature::{
-    AuthConfigError, AuthFailure, CallbackBinding, InboundRequest, MapSecrets, Verifier, VerifierContext,
+    AuthConfigError, AuthFailure, CallbackBinding, InboundRequest, MapSecrets, Verifier,
+    VerifierContext,
 };
 use bytes::Bytes;
 use serde_json::Value;
@@ -13,8 +14,17 @@ pub(crate) fn vendor(name: &str) -> VendorId {
     VendorId::parse(name).expect("valid vendor id")
 }
 
-pub(crate) fn try_compile(vendor_name: &str, auth: Value, secrets: &MapSecrets) -> Result<Verifier, AuthConfigError> {
-    Verifier::compile(&vendor(vendor_name), &auth, secrets, &VerifierContext::default())
+pub(crate) fn try_compile(
+    vendor_name: &str,
+    auth: Value,
+    secrets: &MapSecrets,
+) -> Result<Verifier, AuthConfigError> {
+    Verifier::compile(
+        &vendor(vendor_name),
+        &auth,
+        secrets,
+        &VerifierContext::default(),
+    )
 }
 
 pub(crate) fn compile(vendor_name: &str, auth: Value, secrets: &MapSecrets) -> Verifier {
