@@ -4,8 +4,8 @@
 //! `docs/authentication.md` and `mappings/auth.schema.json`); nothing here knows a vendor by name
 //! except the presets.
 //!
-//! Layout: `spec` (+ `fields`, `presets`) parses the section into typed values and `secrets`
-//! resolves keys, once, at load; `verifier` dispatches to one file per scheme (`hmac` with
+//! Layout: `parse` (+ `fields`, `hmac_spec`, `presets`) turns the section into the typed values
+//! of `spec`, and `secrets` resolves keys, once, at load; `verifier` dispatches to one file per scheme (`hmac` with
 //! `template`, `header_formats` and `timestamp`; `jwt`; `basic_token`; `ip`); `explain` and
 //! `sign` serve the CLI and the tests from the same compiled configuration.
 
@@ -15,8 +15,10 @@ mod explain;
 mod fields;
 mod header_formats;
 mod hmac;
+mod hmac_spec;
 mod ip;
 mod jwt;
+mod parse;
 mod presets;
 mod request;
 mod secrets;

@@ -6,9 +6,10 @@
 
 use super::errors::AuthConfigError;
 use super::fields::{Obj, Result};
+use super::hmac_spec::{check_hmac, parse_tolerance};
+use super::parse::parse_secret;
 use super::spec::{
-    check_hmac, parse_secret, parse_tolerance, Algorithm, DigestEncoding, HeaderFormat, HmacSpec,
-    KeyEncoding, TimestampSpec, TsSource,
+    Algorithm, DigestEncoding, HeaderFormat, HmacSpec, KeyEncoding, TimestampSpec, TsSource,
 };
 use super::template::{JsonPath, Template};
 use crate::domain::VendorId;

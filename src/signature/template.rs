@@ -146,7 +146,7 @@ impl Template {
             "url" => Part::Url,
             _ => {
                 if let Some(h) = name.strip_prefix("header:") {
-                    if !super::spec::is_header_name(h) {
+                    if !super::parse::is_header_name(h) {
                         return Err(format!("{{header:{h}}} does not name a valid header"));
                     }
                     Part::Header(h.to_owned())

@@ -10,10 +10,11 @@ use super::explain::{Explanation, Trace};
 use super::hmac::HmacVerifier;
 use super::ip::IpVerifier;
 use super::jwt::JwtVerifier;
+use super::parse;
 use super::request::{InboundRequest, Req, VerifiedWebhook};
 use super::secrets::{self, SecretSource};
 use super::sign::{self, Signed};
-use super::spec::{self, SchemeSpec};
+use super::spec::{SchemeSpec, SecretSpec};
 use super::template::Part;
 use crate::domain::VendorId;
 
@@ -93,7 +94,7 @@ impl Verifier {
         secrets: &dyn SecretSource,
         ctx: &VerifierContext,
     ) -> Result<Verifier, AuthConfigError> {
-        let specs = spec::parse(vendor, spec)?;
+        let specs = parse::parse(vendor, spec)?;
         let many = specs.len() > 1;
         let mut out = Verifier {
             schemes: Vec::with_capacity(specs.len()),
@@ -106,7 +107,7 @@ impl Verifier {
             } else {
                 "auth.secret".into()
             };
-            let mut keys = |secret: &spec::SecretSpec| -> Result<secrets::Keys, AuthConfigError> {
+            let mut keys = |secret: &SecretSpec| -> Result<secrets::Keys, AuthConfigError> {
                 let keys = secrets::resolve(secret, secrets, &field)?;
                 if keys.keys.is_empty() && out.missing.is_none() {
                     out.missing = Some(keys.var.clone());

@@ -130,7 +130,7 @@ fn rules_across_members_are_enforced_by_compile_only() {
 #[test]
 fn the_schema_lists_every_scheme_and_preset_compile_knows() {
     let text = include_str!("../../../mappings/auth.schema.json");
-    for name in crate::signature::spec::SCHEMES {
+    for name in crate::signature::parse::SCHEMES {
         assert!(
             text.contains(&format!("\"{name}\"")),
             "{name} missing from the schema"
