@@ -193,7 +193,7 @@ impl Verifier {
             } else {
                 String::new()
             };
-            lines.push(format!("{indent}scheme {}: {}", s.name, s.describe()));
+            lines.push(format!("{indent}auth: {}", s.describe()));
             let mut trace = Trace::on();
             let result = s.verify(&r, &mut trace);
             lines.extend(

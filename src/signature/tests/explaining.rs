@@ -50,9 +50,7 @@ fn explain_walks_through_a_passing_hmac_request() {
             "  timestamp 1700000000 s (t= in HE-Signature); now 1700000012; age 12 s (negative: in the future); tolerance 300 s",
         ]
     );
-    assert!(
-        e.lines[0].starts_with("scheme hackerearth: hackerearth: hmac-sha256(hex) on HE-Signature")
-    );
+    assert!(e.lines[0].starts_with("auth: hackerearth: hmac-sha256(hex) on HE-Signature"));
 }
 
 #[test]
