@@ -285,11 +285,7 @@ fn every_preset_verifies_what_it_signs() {
         let req = Request::new(body.as_bytes(), now)
             .url(CS_URL)
             .headers(&signed.headers);
-        assert_eq!(
-            req.check(&v),
-            Ok(v.verify(&req.with()).unwrap().scheme()),
-            "{preset}"
-        );
+        assert_eq!(req.check(&v), Ok(preset));
         let mut tampered = body
             .replace("companyTestSessionFinished", "companyTestSessionStarted")
             .into_bytes();
@@ -299,4 +295,25 @@ fn every_preset_verifies_what_it_signs() {
             .headers(&signed.headers);
         assert_eq!(req.code(&v), "signature_mismatch", "{preset}");
     }
+}
+
+#[test]
+fn codesignal_replays_are_judged_by_triggered_on_in_milliseconds() {
+    let v = compile(
+        "codesignal",
+        json!({"scheme": "codesignal"}),
+        &MapSecrets::new().with("CODESIGNAL", "codesignal-secret"),
+    );
+    let late = Request::new(codesignal_sample(900).as_bytes(), 1553720789 + 400)
+        .url(CS_URL)
+        .header("X-CodeSignal-Signature", CS_SIG);
+    let e = v.verify(&late.with()).unwrap_err();
+    assert_eq!(
+        e.message(),
+        "timestamp 1553720789347 is 399 s old; tolerance 300 s"
+    );
+    let not_json = Request::new(b"event=x", 1553720789)
+        .url(CS_URL)
+        .header("X-CodeSignal-Signature", CS_SIG);
+    assert_eq!(not_json.code(&v), "timestamp_missing");
 }
