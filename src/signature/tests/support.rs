@@ -1,0 +1,98 @@
+//! Helpers shared by the scheme tests: compile a section against a map of secrets, and build a
+//! request from headers and a body at a fixed time.
+
+use crate::domain::{Headers, VendorId};
+use crate::signature::{
+    AuthConfigError, AuthFailure, CallbackBinding, InboundRequest, MapSecrets, Verifier,
+    VerifierContext,
+};
+use bytes::Bytes;
+use serde_json::Value;
+use std::net::IpAddr;
+
+pub(crate) fn vendor(name: &str) -> VendorId {
+    VendorId::parse(name).expect("valid vendor id")
+}
+
+pub(crate) fn try_compile(
+    vendor_name: &str,
+    auth: Value,
+    secrets: &MapSecrets,
+) -> Result<Verifier, AuthConfigError> {
+    Verifier::compile(
+        &vendor(vendor_name),
+        &auth,
+        secrets,
+        &VerifierContext::default(),
+    )
+}
+
+pub(crate) fn compile(vendor_name: &str, auth: Value, secrets: &MapSecrets) -> Verifier {
+    try_compile(vendor_name, auth, secrets).expect("auth section compiles")
+}
+
+/// A request under construction.
+pub(crate) struct Request {
+    pub(crate) headers: Headers,
+    pub(crate) body: Bytes,
+    pub(crate) url: Option<String>,
+    pub(crate) query: String,
+    pub(crate) peer: Option<IpAddr>,
+    pub(crate) callback: Option<CallbackBinding>,
+    pub(crate) now_ms: i64,
+}
+
+impl Request {
+    pub(crate) fn new(body: &[u8], now_s: i64) -> Self {
+        Self {
+            headers: Headers::new(),
+            body: Bytes::copy_from_slice(body),
+            url: None,
+            query: String::new(),
+            peer: None,
+            callback: None,
+            now_ms: now_s * 1000,
+        }
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push(name, value);
+        self
+    }
+
+    pub(crate) fn headers(mut self, pairs: &[(String, String)]) -> Self {
+        for (n, v) in pairs {
+            self.headers.push(n, v);
+        }
+        self
+    }
+
+    pub(crate) fn url(mut self, url: &str) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    pub(crate) fn with(&self) -> InboundRequest<'_> {
+        InboundRequest {
+            headers: &self.headers,
+            body: &self.body,
+            url: self.url.as_deref(),
+            query: &self.query,
+            peer: self.peer,
+            callback: self.callback.as_ref(),
+            now_ms: self.now_ms,
+        }
+    }
+
+    pub(crate) fn check(&self, v: &Verifier) -> Result<&'static str, AuthFailure> {
+        v.verify(&self.with()).map(|ok| ok.scheme())
+    }
+
+    /// The failure code (panics when the request passes).
+    pub(crate) fn code(&self, v: &Verifier) -> &'static str {
+        match v.verify(&self.with()) {
+            Ok(_) => panic!("request unexpectedly passed"),
+            Err(e) => e.code(),
+        }
+    }
+}
