@@ -6,7 +6,6 @@
 
 pub mod fixtures;
 mod runner;
-pub mod secrets;
 pub mod standin;
 
 pub use runner::{run, DemoOptions};

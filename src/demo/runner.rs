@@ -1,12 +1,11 @@
 //! See the module docs in `demo`.
 
 use super::fixtures::{self, Case};
-use super::secrets::MapSecrets;
 use super::standin::{Received, StandIn};
 use crate::config::Settings;
 use crate::domain::{Secret, VendorId};
 use crate::forward::{order_path, Target};
-use crate::signature::VerifierContext;
+use crate::signature::{MapSecrets, VerifierContext};
 use crate::startup::Application;
 use crate::vendors::{load_file, LoadOptions};
 use anyhow::Context as _;
@@ -38,10 +37,10 @@ pub async fn run(o: DemoOptions) -> anyhow::Result<bool> {
     let cases = fixtures::load(&o.fixtures)
         .map_err(anyhow::Error::msg)
         .context("cannot read the fixtures")?;
-    let mut secrets = MapSecrets::default();
+    let mut secrets = MapSecrets::new();
     for c in &cases {
         if let Ok(id) = VendorId::parse(&c.vendor) {
-            secrets = secrets.with(&id.env_suffix(), &demo_secret(&c.vendor));
+            secrets = secrets.with(&id.env_suffix(), demo_secret(&c.vendor));
         }
     }
     let target = Target::new("", &Secret::new(API_KEY));

@@ -41,15 +41,27 @@ fn field_docs() -> BTreeMap<String, String> {
 }
 
 fn table() -> String {
-    let defaults = Settings::from_vars(Vec::<(String, String)>::new()).unwrap().describe();
+    let defaults = Settings::from_vars(Vec::<(String, String)>::new())
+        .unwrap()
+        .describe();
     let docs = field_docs();
     let mut out = String::from("| Variable | Default | Meaning |\n|---|---|---|\n");
     for (var, default) in defaults {
         let field = var.trim_start_matches("RELAY_").to_lowercase();
         let meaning = docs.get(&field).cloned().unwrap_or_default();
-        assert!(!meaning.is_empty(), "{var} has no doc comment in src/config.rs");
-        let default = if default.is_empty() { "unset".to_owned() } else { format!("`{default}`") };
-        out.push_str(&format!("| `{var}` | {default} | {} |\n", meaning.replace('|', "\\|")));
+        assert!(
+            !meaning.is_empty(),
+            "{var} has no doc comment in src/config.rs"
+        );
+        let default = if default.is_empty() {
+            "unset".to_owned()
+        } else {
+            format!("`{default}`")
+        };
+        out.push_str(&format!(
+            "| `{var}` | {default} | {} |\n",
+            meaning.replace('|', "\\|")
+        ));
     }
     out
 }
@@ -74,10 +86,22 @@ fn the_configuration_reference_matches_the_settings_struct() {
 #[test]
 fn every_documented_variable_exists() {
     let text = std::fs::read_to_string(repo().join("docs/configuration.md")).unwrap();
-    let known: Vec<String> = Settings::from_vars(Vec::<(String, String)>::new()).unwrap().describe().into_iter().map(|(k, _)| k).collect();
+    let known: Vec<String> = Settings::from_vars(Vec::<(String, String)>::new())
+        .unwrap()
+        .describe()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     for word in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-        if word.starts_with("RELAY_") && !word.starts_with("RELAY_SECRET_") && !word.starts_with("RELAY_TEST_") && word != "RELAY_" {
-            assert!(known.iter().any(|k| k == word), "docs/configuration.md mentions {word}, which is not a setting");
+        if word.starts_with("RELAY_")
+            && !word.starts_with("RELAY_SECRET_")
+            && !word.starts_with("RELAY_TEST_")
+            && word != "RELAY_"
+        {
+            assert!(
+                known.iter().any(|k| k == word),
+                "docs/configuration.md mentions {word}, which is not a setting"
+            );
         }
     }
 }

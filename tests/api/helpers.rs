@@ -3,9 +3,8 @@
 
 use assessment_relay::config::Settings;
 use assessment_relay::demo::fixtures::{self, Case};
-use assessment_relay::demo::secrets::MapSecrets;
 use assessment_relay::domain::VendorId;
-use assessment_relay::signature::{Signed, VerifierContext};
+use assessment_relay::signature::{MapSecrets, Signed, VerifierContext};
 use assessment_relay::startup::Application;
 use assessment_relay::vendors::{load_file, LoadOptions, Vendor};
 use serde_json::Value;
@@ -43,12 +42,15 @@ pub fn secret_for(v: &str) -> String {
 
 /// Secrets for every bundled vendor and every file in `dir`.
 pub fn secrets_for(dir: &Path) -> MapSecrets {
-    let mut s = MapSecrets::default();
+    let mut s = MapSecrets::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let name = e.file_name().to_string_lossy().to_string();
-        if let Some(stem) = name.strip_suffix(".json").filter(|n| !n.ends_with(".schema")) {
+        if let Some(stem) = name
+            .strip_suffix(".json")
+            .filter(|n| !n.ends_with(".schema"))
+        {
             if let Ok(id) = VendorId::parse(stem) {
-                s = s.with(&id.env_suffix(), &secret_for(stem));
+                s = s.with(&id.env_suffix(), secret_for(stem));
             }
         }
     }
@@ -103,7 +105,10 @@ pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mappings = o.mappings.clone().unwrap_or_else(bundled_mappings);
     let secrets = o.secrets.clone().unwrap_or_else(|| secrets_for(&mappings));
-    let database_url = o.database_url.clone().unwrap_or_else(|| format!("sqlite://{}/relay.db", data_dir.path().display()));
+    let database_url = o
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/relay.db", data_dir.path().display()));
     let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     let port = probe.local_addr().unwrap().port();
     drop(probe);
@@ -130,14 +135,19 @@ pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
     .collect();
     vars.extend(o.env.iter().cloned());
     let settings = Settings::from_vars(vars).expect("test settings are valid");
-    let app = Application::build(settings, Arc::new(secrets.clone())).await.expect("the app builds");
+    let app = Application::build(settings, Arc::new(secrets.clone()))
+        .await
+        .expect("the app builds");
     assert_eq!(app.port(), port);
     let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         port,
         upstream,
-        client: reqwest::Client::builder().timeout(Duration::from_secs(15)).build().unwrap(),
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap(),
         mappings,
         secrets,
         database_url,
@@ -156,14 +166,21 @@ impl TestApp {
         let ctx = VerifierContext::default();
         load_file(
             &self.mappings.join(format!("{name}.json")),
-            LoadOptions { secrets: &self.secrets, verifier: &ctx, public_url: Some(&self.address) },
+            LoadOptions {
+                secrets: &self.secrets,
+                verifier: &ctx,
+                public_url: Some(&self.address),
+            },
         )
         .unwrap_or_else(|e| panic!("{name} loads: {e:?}"))
     }
 
     /// What vendor `name` would send with `body` now, for the URL `url`.
     pub fn sign(&self, name: &str, body: &[u8], url: &str) -> Signed {
-        self.vendor(name).verifier.sign(body, chrono::Utc::now().timestamp_millis(), Some(url)).expect("signs")
+        self.vendor(name)
+            .verifier
+            .sign(body, chrono::Utc::now().timestamp_millis(), Some(url))
+            .expect("signs")
     }
 
     pub fn webhook_url(&self, vendor: &str) -> String {
@@ -171,10 +188,24 @@ impl TestApp {
     }
 
     /// POSTs `body` to `url` signed as `vendor` signs, plus `extra` headers.
-    pub async fn post_signed_to(&self, vendor: &str, url: &str, body: &[u8], extra: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_signed_to(
+        &self,
+        vendor: &str,
+        url: &str,
+        body: &[u8],
+        extra: &[(&str, &str)],
+    ) -> reqwest::Response {
         let signed = self.sign(vendor, body, url);
-        let full = if signed.query.is_empty() { url.to_owned() } else { format!("{url}?{}", signed.query) };
-        let mut req = self.client.post(full).header("content-type", "application/json").body(body.to_vec());
+        let full = if signed.query.is_empty() {
+            url.to_owned()
+        } else {
+            format!("{url}?{}", signed.query)
+        };
+        let mut req = self
+            .client
+            .post(full)
+            .header("content-type", "application/json")
+            .body(body.to_vec());
         for (n, v) in &signed.headers {
             req = req.header(n, v);
         }
@@ -185,12 +216,15 @@ impl TestApp {
     }
 
     pub async fn post_signed(&self, vendor: &str, body: &[u8]) -> reqwest::Response {
-        self.post_signed_to(vendor, &self.webhook_url(vendor), body, &[]).await
+        self.post_signed_to(vendor, &self.webhook_url(vendor), body, &[])
+            .await
     }
 
     /// An admin request with the bearer token.
     pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client.request(method, format!("{}/admin{path}", self.address)).bearer_auth(ADMIN_TOKEN)
+        self.client
+            .request(method, format!("{}/admin{path}", self.address))
+            .bearer_auth(ADMIN_TOKEN)
     }
 
     /// Waits (bounded) until the upstream has received at least `n` requests; returns them.
@@ -209,7 +243,14 @@ impl TestApp {
     pub async fn wait_for_state(&self, id: &str, state: &str, within: Duration) -> Value {
         let deadline = Instant::now() + within;
         loop {
-            let v: Value = self.admin(reqwest::Method::GET, &format!("/deliveries/{id}")).send().await.unwrap().json().await.unwrap();
+            let v: Value = self
+                .admin(reqwest::Method::GET, &format!("/deliveries/{id}"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             if v["state"] == state || Instant::now() >= deadline {
                 return v;
             }
@@ -227,7 +268,12 @@ pub fn cases() -> Vec<Case> {
 pub fn deliverable(vendor: &str) -> Case {
     cases()
         .into_iter()
-        .find(|c| c.vendor == vendor && !c.expected.ignored && c.context.registration.is_none() && c.context.callback.is_none())
+        .find(|c| {
+            c.vendor == vendor
+                && !c.expected.ignored
+                && c.context.registration.is_none()
+                && c.context.callback.is_none()
+        })
         .unwrap_or_else(|| panic!("a deliverable {vendor} fixture with the order in the payload"))
 }
 
