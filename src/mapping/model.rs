@@ -175,7 +175,7 @@ mod tests {
             r#"{"auth": {"scheme": "none"}, "rules": [{"name": "a", "result": {"scor": 1}}]}"#;
         let errs = MappingFile::parse(text, "acme").unwrap_err();
         assert_eq!(errs.len(), 1);
-        assert_eq!(errs[0].field, "rules[0].result");
+        assert_eq!(errs[0].field, "rules[0].result.scor");
         assert!(
             errs[0].reason.contains("unknown field `scor`"),
             "{}",
