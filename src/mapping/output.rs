@@ -1,6 +1,7 @@
 //! Building the StackOne body (`domain::UnifiedResult`) from a rule's result plan. Absent values
-//! are left out, and so is any object left empty (a score with no part, a candidate with no id):
-//! the body never carries `null` or `{}` for "we don't know".
+//! are left out, and so is an object without its main member (a score without a value, a result
+//! or content type without a value, an attachment without a URL) or with nothing in it (a
+//! candidate, a passthrough): the body never carries `null` or `{}` for "we don't know".
 
 use super::eval::{eval, eval_raw, Cx};
 use super::expr::Expr;
@@ -53,7 +54,8 @@ pub(crate) fn build(plan: &ResultPlan, cx: &Cx<'_>) -> Result<UnifiedResult, Fie
         attachment(a, i, cx, &mut attachments)?;
     }
     Ok(UnifiedResult {
-        score: (score != Score::default()).then_some(score),
+        // A score without a value says nothing, whatever its label or range.
+        score: score.value.is_some().then_some(score),
         start_date: date(&plan.start_date, cx, "result.start_date")?,
         submission_date: date(&plan.submission_date, cx, "result.submission_date")?,
         summary: text(&plan.summary, cx, || "result.summary".into())?,

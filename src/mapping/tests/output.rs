@@ -21,6 +21,16 @@ fn an_object_whose_parts_are_all_absent_is_left_out() {
 }
 
 #[test]
+fn a_score_without_a_value_is_left_out_even_with_a_label_and_range() {
+    let r = json!({"score": {"label": "Percentage", "value": "$.pct", "min": 0, "max": 100}});
+    assert_eq!(body(r.clone(), json!({})), json!({}));
+    assert_eq!(
+        body(r, json!({"pct": 80})),
+        json!({"score": {"label": "Percentage", "value": "80", "min": "0", "max": "100"}})
+    );
+}
+
+#[test]
 fn a_result_constant_from_the_enum_has_no_source_value_unless_given() {
     let b = body(json!({"result": {"value": "completed"}}), json!({}));
     assert_eq!(b, json!({"result": {"value": "completed"}}));
