@@ -17,6 +17,7 @@ mod operators;
 mod output;
 mod path;
 mod plan;
+mod result_plan;
 mod template;
 mod translate;
 mod value;

@@ -5,7 +5,7 @@
 
 use super::eval::{eval, eval_raw, Cx};
 use super::expr::Expr;
-use super::plan::{AttachPlan, EnumPlan, ResultPlan, SCORE_PARTS};
+use super::result_plan::{AttachPlan, EnumPlan, ResultPlan, SCORE_PARTS};
 use super::value::Val;
 use crate::domain::{
     Attachment, Candidate, ContentType, ContentTypeValue, ResultStatus, ResultValue, Score,

@@ -24,12 +24,12 @@ pub(super) fn bundled_mappings() -> Vec<(String, PathBuf)> {
     out
 }
 
-fn read(p: &Path) -> Value {
+pub(super) fn read(p: &Path) -> Value {
     let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
-fn load(vendor: &str) -> CompiledMapping {
+pub(super) fn load(vendor: &str) -> CompiledMapping {
     let path = repo().join("mappings").join(format!("{vendor}.json"));
     CompiledMapping::load(&path)
         .unwrap_or_else(|e| panic!("{vendor}: {:#?}", messages(&e)))
@@ -55,7 +55,9 @@ fn cases() -> Vec<Case> {
         files.sort();
         for f in files {
             let file = f.file_name().unwrap().to_string_lossy().into_owned();
-            let Some(name) = file.strip_suffix(".json") else { continue };
+            let Some(name) = file.strip_suffix(".json") else {
+                continue;
+            };
             if name.ends_with(".expected") || name.ends_with(".context") {
                 continue;
             }
@@ -64,8 +66,13 @@ fn cases() -> Vec<Case> {
                 vendor: vendor.clone(),
                 name: name.to_owned(),
                 payload: read(&f),
-                context: sibling("context").exists().then(|| read(&sibling("context"))).unwrap_or(json!({})),
-                expected: sibling("expected").exists().then(|| read(&sibling("expected"))),
+                context: sibling("context")
+                    .exists()
+                    .then(|| read(&sibling("context")))
+                    .unwrap_or(json!({})),
+                expected: sibling("expected")
+                    .exists()
+                    .then(|| read(&sibling("expected"))),
             });
         }
     }
@@ -108,7 +115,10 @@ fn as_expected(t: Translation, context: &Value) -> Value {
         "account_id": resolved(&m.account_id, context, "account_id"),
         "body": serde_json::to_value(&m.body).unwrap(),
     });
-    for (k, v) in [("event_id", &m.event_id), ("correlation_key", &m.correlation_key)] {
+    for (k, v) in [
+        ("event_id", &m.event_id),
+        ("correlation_key", &m.correlation_key),
+    ] {
         if let Some(v) = v {
             out[k] = json!(v);
         }
@@ -121,10 +131,18 @@ fn every_bundled_mapping_loads_and_names_its_schema() {
     let all = bundled_mappings();
     assert!(all.len() >= 6, "{all:?}");
     for (vendor, path) in all {
-        let (file, _) = CompiledMapping::load(&path).unwrap_or_else(|e| panic!("{vendor}: {:#?}", messages(&e)));
+        let (file, _) = CompiledMapping::load(&path)
+            .unwrap_or_else(|e| panic!("{vendor}: {:#?}", messages(&e)));
         assert_eq!(file.vendor.as_deref(), Some(vendor.as_str()));
-        assert_eq!(file.schema.as_deref(), Some("./mapping.schema.json"), "{vendor}");
-        assert!(!file.docs.is_empty() && file.description.is_some(), "{vendor} documents its sources");
+        assert_eq!(
+            file.schema.as_deref(),
+            Some("./mapping.schema.json"),
+            "{vendor}"
+        );
+        assert!(
+            !file.docs.is_empty() && file.description.is_some(),
+            "{vendor} documents its sources"
+        );
     }
 }
 
@@ -132,27 +150,52 @@ fn every_bundled_mapping_loads_and_names_its_schema() {
 fn every_vendor_has_fixtures_and_every_fixture_has_an_expectation() {
     let cases = cases();
     for (vendor, _) in bundled_mappings() {
-        assert!(cases.iter().any(|c| c.vendor == vendor && c.expected.as_ref().is_some_and(|e| e.get("body").is_some())), "{vendor} has no mapped fixture");
+        assert!(
+            cases.iter().any(|c| c.vendor == vendor
+                && c.expected.as_ref().is_some_and(|e| e.get("body").is_some())),
+            "{vendor} has no mapped fixture"
+        );
     }
-    let missing: Vec<String> = cases.iter().filter(|c| c.expected.is_none()).map(|c| format!("{}/{}", c.vendor, c.name)).collect();
-    assert!(missing.is_empty(), "fixtures without .expected.json: {missing:?}");
+    let missing: Vec<String> = cases
+        .iter()
+        .filter(|c| c.expected.is_none())
+        .map(|c| format!("{}/{}", c.vendor, c.name))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "fixtures without .expected.json: {missing:?}"
+    );
 }
 
 #[test]
 fn every_bundled_fixture_translates_to_its_expected_file() {
     let mut failures = Vec::new();
     for c in cases() {
-        let Some(expected) = &c.expected else { continue };
+        let Some(expected) = &c.expected else {
+            continue;
+        };
         let m = load(&c.vendor);
         let got = match run_with(&m, &c.payload, &request(&c.context)) {
             Ok(t) => as_expected(t, &c.context),
             Err(e) => json!({"error": e.to_string()}),
         };
         if &got != expected {
-            failures.push(format!("{}/{}:\n  got      {got}\n  expected {expected}", c.vendor, c.name));
+            failures.push(format!(
+                "{}/{}:\n  got      {got}\n  expected {expected}",
+                c.vendor, c.name
+            ));
         }
-        if let (Some(reg), Some(key)) = (c.context["registration"].as_object(), expected.get("correlation_key")) {
-            assert_eq!(Some(key), reg.get("correlation_key"), "{}/{}: the registration is keyed by what the mapping yields", c.vendor, c.name);
+        if let (Some(reg), Some(key)) = (
+            c.context["registration"].as_object(),
+            expected.get("correlation_key"),
+        ) {
+            assert_eq!(
+                Some(key),
+                reg.get("correlation_key"),
+                "{}/{}: the registration is keyed by what the mapping yields",
+                c.vendor,
+                c.name
+            );
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -164,94 +207,19 @@ fn every_expected_body_is_a_valid_stackone_result() {
     for c in cases() {
         if let Some(body) = c.expected.as_ref().and_then(|e| e.get("body")) {
             assert_eq!(v.validate(body), Ok(()), "{}/{}", c.vendor, c.name);
-            assert!(!body.as_object().unwrap().is_empty(), "{}/{}: empty body", c.vendor, c.name);
+            assert!(
+                !body.as_object().unwrap().is_empty(),
+                "{}/{}: empty body",
+                c.vendor,
+                c.name
+            );
         }
     }
 }
 
 /// Translates a published fixture after `edit`, returning the outcome as expected.json.
-fn variant(vendor: &str, case: &str, edit: impl FnOnce(&mut Value)) -> Value {
+pub(super) fn variant(vendor: &str, case: &str, edit: impl FnOnce(&mut Value)) -> Value {
     let mut payload = read(&repo().join(format!("tests/fixtures/{vendor}/{case}.json")));
     edit(&mut payload);
     as_expected(run(&load(vendor), &payload).unwrap(), &json!({}))
-}
-
-#[test]
-fn codesignal_reads_an_account_order_compound_from_external_id() {
-    let t = variant("codesignal", "company-test-session-finished", |p| p["payload"]["externalId"] = json!("acct-9:order:42"));
-    assert_eq!((&t["account_id"], &t["order_id"]), (&json!("acct-9"), &json!("order:42")));
-    assert_eq!(t["correlation_key"], json!("lehu382hdleh29"));
-}
-
-#[test]
-fn codesignal_takes_a_plain_external_id_as_the_order_and_the_account_from_the_route() {
-    let mut payload = read(&repo().join("tests/fixtures/codesignal/company-test-session-finished.json"));
-    payload["payload"]["externalId"] = json!("order-77");
-    let req = Req { route: RouteParams { account_id: Some("acct-route".into()) }, ..Req::default() };
-    let m = mapped(run_with(&load("codesignal"), &payload, &req).unwrap());
-    assert_eq!((m.order_id.as_deref(), m.account_id.as_deref()), (Some("order-77"), Some("acct-route")));
-}
-
-#[test]
-fn codesignal_proctoring_outcomes_map_to_in_progress_and_failed() {
-    for (event, want) in [("preScreenResultVerificationPending", "in_progress"), ("preScreenResultNotVerified", "failed")] {
-        let t = variant("codesignal", "company-test-session-finished", |p| p["event"] = json!(event));
-        assert_eq!(t["body"]["result"], json!({"value": want, "source_value": event}));
-    }
-}
-
-#[test]
-fn hackerearth_report_updated_maps_the_percentage_when_present_and_the_score_otherwise() {
-    let report = |payload: Value| {
-        variant("hackerearth", "candidate-test-finished", |p| {
-            p["webhook_event_type"] = json!("CANDIDATE_REPORT_UPDATED");
-            p["webhook_payload"] = payload;
-        })
-    };
-    let t = report(json!({"test_id": 1035542, "email": "alice@bob.com", "start_datetime": "2019-08-05T09:11:46-05:51", "finish_datetime": "2019-08-05T10:11:46-05:51", "score": 45, "percentage": 75.0, "full_report_url": "https://he/r", "candidate_id": "c-1"}));
-    assert_eq!(t["rule"], json!("report-updated"));
-    assert_eq!(t["body"]["score"], json!({"label": "Percentage", "value": "75", "min": "0", "max": "100"}));
-    assert_eq!(t["body"]["start_date"], json!("2019-08-05T15:02:46.000Z"));
-    assert_eq!(t["body"]["result_url"], json!("https://he/r"));
-    assert_eq!(t["body"]["candidate"], json!({"id": "c-1"}));
-    let t = report(json!({"test_id": 1, "email": "e", "score": 45}));
-    assert_eq!(t["body"]["score"], json!({"label": "Score", "value": "45"}));
-    let t = report(json!({"test_id": 1, "email": "e"}));
-    assert_eq!(t["body"], json!({"result": {"value": "completed", "source_value": "CANDIDATE_REPORT_UPDATED"}, "passthrough": {"test_id": 1}}));
-}
-
-#[test]
-fn imocha_terminated_is_cancelled_and_an_unlisted_status_is_unmapped() {
-    for (status, want) in [("Terminated", "cancelled"), ("Test Left", "unmapped_value")] {
-        let t = variant("imocha", "complete", |p| p["Status"] = json!(status));
-        assert_eq!(t["body"]["result"], json!({"value": want, "source_value": status}));
-    }
-}
-
-#[test]
-fn imocha_falls_back_to_the_local_attempt_time_in_india_standard_time() {
-    let t = variant("imocha", "complete", |p| {
-        p.as_object_mut().unwrap().remove("AttemptedOnUtc");
-    });
-    assert_eq!(t["body"]["start_date"], json!("2020-10-09T13:21:00.000Z"));
-}
-
-#[test]
-fn testdome_did_not_take_is_expired_and_canceled_is_cancelled() {
-    for (status, want) in [("DidNotTake", "expired"), ("Canceled", "cancelled"), ("Archived", "unmapped_value")] {
-        let t = variant("testdome", "completed", |p| p["status"] = json!(status));
-        assert_eq!(t["body"]["result"], json!({"value": want, "source_value": status}));
-    }
-}
-
-#[test]
-fn coderbyte_expired_time_and_unfinished_reports_are_told_apart() {
-    let t = variant("coderbyte", "assessment-completed", |p| {
-        p["time_expired"] = json!(true);
-        p["report_ready"] = json!(false);
-    });
-    assert_eq!(t["body"]["result"], json!({"value": "expired", "source_value": "assessment_completed"}));
-    assert_eq!(t["body"]["summary"], json!("Report still being processed: results are not final yet"));
-    let t = variant("coderbyte", "scorecard-updated", |p| p["recommendation"] = json!("thumb_down"));
-    assert_eq!(t["body"]["result"], json!({"value": "failed", "source_value": "thumb_down"}));
 }

@@ -34,38 +34,74 @@ fn the_first_matching_rule_wins() {
         ("any-event", json!({"path": "$.event", "exists": true})),
     ]);
     assert_eq!(pick(&m, json!({"event": "done"})).as_deref(), Some("done"));
-    assert_eq!(pick(&m, json!({"event": "other"})).as_deref(), Some("any-event"));
+    assert_eq!(
+        pick(&m, json!({"event": "other"})).as_deref(),
+        Some("any-event")
+    );
     assert_eq!(pick(&m, json!({})), None);
 }
 
 #[test]
 fn exists_treats_null_as_missing() {
-    assert!(holds(json!({"path": "$.a", "exists": true}), json!({"a": 0})));
-    assert!(!holds(json!({"path": "$.a", "exists": true}), json!({"a": null})));
+    assert!(holds(
+        json!({"path": "$.a", "exists": true}),
+        json!({"a": 0})
+    ));
+    assert!(!holds(
+        json!({"path": "$.a", "exists": true}),
+        json!({"a": null})
+    ));
     assert!(holds(json!({"path": "$.a", "exists": false}), json!({})));
 }
 
 #[test]
 fn equals_compares_numbers_by_value_and_text_exactly() {
-    assert!(holds(json!({"path": "$.n", "equals": 1}), json!({"n": 1.0})));
-    assert!(!holds(json!({"path": "$.n", "equals": "1"}), json!({"n": 1})));
-    assert!(holds(json!({"path": "$.b", "equals": false}), json!({"b": false})));
-    assert!(!holds(json!({"path": "$.s", "equals": "Done"}), json!({"s": "done"})));
+    assert!(holds(
+        json!({"path": "$.n", "equals": 1}),
+        json!({"n": 1.0})
+    ));
+    assert!(!holds(
+        json!({"path": "$.n", "equals": "1"}),
+        json!({"n": 1})
+    ));
+    assert!(holds(
+        json!({"path": "$.b", "equals": false}),
+        json!({"b": false})
+    ));
+    assert!(!holds(
+        json!({"path": "$.s", "equals": "Done"}),
+        json!({"s": "done"})
+    ));
 }
 
 #[test]
 fn one_of_accepts_any_listed_constant() {
     let when = json!({"path": "$.event", "one_of": ["companyTestSessionFinished", "preScreenResultVerified"]});
-    assert!(holds(when.clone(), json!({"event": "preScreenResultVerified"})));
+    assert!(holds(
+        when.clone(),
+        json!({"event": "preScreenResultVerified"})
+    ));
     assert!(!holds(when, json!({"event": "companyTestSessionStarted"})));
 }
 
 #[test]
 fn matches_applies_a_regex_to_text_and_to_numbers_as_text() {
-    assert!(holds(json!({"path": "$.s", "matches": "^Comp"}), json!({"s": "Complete"})));
-    assert!(holds(json!({"path": "$.s", "matches": "(?i)^comp"}), json!({"s": "COMPLETE"})));
-    assert!(holds(json!({"path": "$.n", "matches": "^\\d{3}$"}), json!({"n": 900})));
-    assert!(!holds(json!({"path": "$.o", "matches": "."}), json!({"o": {"a": 1}})));
+    assert!(holds(
+        json!({"path": "$.s", "matches": "^Comp"}),
+        json!({"s": "Complete"})
+    ));
+    assert!(holds(
+        json!({"path": "$.s", "matches": "(?i)^comp"}),
+        json!({"s": "COMPLETE"})
+    ));
+    assert!(holds(
+        json!({"path": "$.n", "matches": "^\\d{3}$"}),
+        json!({"n": 900})
+    ));
+    assert!(!holds(
+        json!({"path": "$.o", "matches": "."}),
+        json!({"o": {"a": 1}})
+    ));
     assert!(!holds(json!({"path": "$.s", "matches": "x"}), json!({})));
 }
 
@@ -94,14 +130,23 @@ fn all_any_and_not_combine_tests() {
     ]});
     assert!(holds(when.clone(), json!({"event": "done", "b": 1})));
     assert!(!holds(when.clone(), json!({"event": "done"})));
-    assert!(!holds(when, json!({"event": "done", "a": 1, "dry_run": true})));
+    assert!(!holds(
+        when,
+        json!({"event": "done", "a": 1, "dry_run": true})
+    ));
 }
 
 #[test]
 fn a_path_selecting_several_nodes_passes_when_any_node_does() {
     let failed = json!({"path": "$.solutions[*].passing_score", "equals": false});
-    assert!(holds(failed.clone(), json!({"solutions": [{"passing_score": true}, {"passing_score": false}]})));
-    assert!(!holds(failed, json!({"solutions": [{"passing_score": true}]})));
+    assert!(holds(
+        failed.clone(),
+        json!({"solutions": [{"passing_score": true}, {"passing_score": false}]})
+    ));
+    assert!(!holds(
+        failed,
+        json!({"solutions": [{"passing_score": true}]})
+    ));
     let exists = json!({"path": "$.items[?@.kind == 'pdf']", "exists": true});
     assert!(holds(exists.clone(), json!({"items": [{"kind": "pdf"}]})));
     assert!(!holds(exists, json!({"items": [{"kind": "txt"}]})));
@@ -122,7 +167,9 @@ fn an_ignore_rule_acknowledges_the_event_with_its_reason() {
     .unwrap();
     assert_eq!(
         run(&m, &json!({"event": "started"})).unwrap(),
-        Translation::Ignored { reason: "rule \"started\": no result yet".into() }
+        Translation::Ignored {
+            reason: "rule \"started\": no result yet".into()
+        }
     );
     assert_eq!(m.rule_names(), ["started", "done"]);
 }
@@ -140,5 +187,8 @@ fn an_event_no_rule_selects_is_ignored_with_what_was_checked() {
         reason,
         r#"no rule matched (checked "finished" when {"one_of":["a","b"],"path":"$.event"}; "expired" when {"equals":"c","path":"$.event"})"#
     );
-    assert!(!reason.contains("zzz"), "the payload's values stay out of the reason");
+    assert!(
+        !reason.contains("zzz"),
+        "the payload's values stay out of the reason"
+    );
 }

@@ -8,6 +8,9 @@ mod load_errors;
 mod output;
 mod runtime;
 mod schema;
+mod structure_errors;
+mod text_ops;
+mod vendors;
 
 use super::*;
 use chrono::TimeZone;
