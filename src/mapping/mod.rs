@@ -58,9 +58,10 @@ fn default_accepted_status() -> u16 {
 }
 
 /// A problem found at load time. `rule` is the rule name when inside a rule; `field` a path such
-/// as `result.score.value` or `identity.order_id`.
+/// as `result.score.value` or `identity.order_id` (empty for the file as a whole, e.g. a JSON
+/// syntax error). Displayed as `rule "finished", result.score.value: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{field}: {reason}", rule.as_ref().map(|r| format!("rule {r:?}, ")).unwrap_or_default())]
+#[error("{}{}{reason}", rule.as_ref().map(|r| format!("rule {r:?}, ")).unwrap_or_default(), if field.is_empty() { String::new() } else { format!("{field}: ") })]
 pub struct MappingError {
     pub rule: Option<String>,
     pub field: String,

@@ -35,6 +35,30 @@ pub(super) fn with_result(result: Value) -> CompiledMapping {
         .unwrap_or_else(|e| panic!("{}", messages(&e).join("\n")))
 }
 
+#[test]
+fn a_compiled_mapping_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync + 'static>() {}
+    shared::<CompiledMapping>();
+}
+
+#[test]
+fn load_errors_read_as_rule_field_and_reason() {
+    let e = |rule: Option<&str>, field: &str| MappingError {
+        rule: rule.map(str::to_owned),
+        field: field.to_owned(),
+        reason: "why".to_owned(),
+    };
+    assert_eq!(
+        e(Some("done"), "result.summary").to_string(),
+        "rule \"done\", result.summary: why"
+    );
+    assert_eq!(
+        e(None, "identity.order_id").to_string(),
+        "identity.order_id: why"
+    );
+    assert_eq!(e(None, "").to_string(), "why");
+}
+
 pub(super) fn messages(errs: &[MappingError]) -> Vec<String> {
     errs.iter().map(ToString::to_string).collect()
 }
