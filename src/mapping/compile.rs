@@ -1,6 +1,7 @@
 //! Parsing a value expression from its JSON form into [`Expr`], with every problem recorded (not
 //! just the first) under the field path where it was written, e.g.
-//! `rule "finished", result.score.value.div[1]: expected a number here, but "100" gives text`.
+//! `rule "finished", result.score.value.div[1]: expected a number here, but the constant "100"
+//! gives text`.
 
 use super::expr::{ArithOp, Expr, Missing, PathExpr, TextOp, Ty};
 use super::path::JsonPath;
