@@ -1,34 +1,40 @@
 //! Mapping files: the model of `mappings/{vendor}.json`, compilation (every JSONPath and
 //! expression parsed and type-checked once, at load) and translation — a pure function from a
 //! verified payload to the StackOne result body and its identity (order, account, event id).
-//! The language is documented in `docs/mapping.md`.
+//! The language is documented in `docs/mapping.md`; `mappings/mapping.schema.json` describes
+//! the same language for editors.
 //!
-//! CONTRACT STUB: the mapping helper replaces the bodies; the public surface below is what the
-//! rest of the crate uses and must keep its shape.
+//! Layout: `model` (the file as written) → `plan` (rules compiled with `compile`, `cond`,
+//! `template`, `dates`, `path`) → `translate` (rule selection) → `eval` + `output` (the body).
+
+mod compile;
+mod cond;
+mod dates;
+mod eval;
+mod expr;
+mod model;
+mod operators;
+mod output;
+mod path;
+mod plan;
+mod result_plan;
+mod template;
+mod translate;
+mod value;
+
+#[cfg(test)]
+mod tests;
+
+pub use model::{
+    AttachmentSpec, CandidateSpec, EnumSpec, IdentitySpec, MappingFile, ResultSpec, RuleSpec,
+    ScoreSpec,
+};
 
 use crate::domain::{Headers, UnifiedResult};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// A whole mapping file as written. `auth` is kept as JSON and compiled by `crate::signature`.
-#[derive(Debug, Clone, Deserialize)]
-pub struct MappingFile {
-    /// Editor hint, ignored.
-    #[serde(rename = "$schema", default)]
-    pub schema: Option<String>,
-    /// When present, must equal the file name without `.json`.
-    #[serde(default)]
-    pub vendor: Option<String>,
-    /// The vendor's authentication (required; `{"scheme": "none"}` must be written out).
-    pub auth: Value,
-    /// How the gateway answers this vendor.
-    #[serde(default)]
-    pub response: ResponseOptions,
-    /// Everything else (identity, rules, …): the mapping language proper.
-    #[serde(flatten)]
-    pub rest: serde_json::Map<String, Value>,
-}
+use std::path::Path;
 
 /// Per-vendor answer options.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,9 +58,10 @@ fn default_accepted_status() -> u16 {
 }
 
 /// A problem found at load time. `rule` is the rule name when inside a rule; `field` a path such
-/// as `result.score.value` or `identity.order_id`.
+/// as `result.score.value` or `identity.order_id` (empty for the file as a whole, e.g. a JSON
+/// syntax error). Displayed as `rule "finished", result.score.value: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{field}: {reason}", rule.as_ref().map(|r| format!("rule {r:?}, ")).unwrap_or_default())]
+#[error("{}{}{reason}", rule.as_ref().map(|r| format!("rule {r:?}, ")).unwrap_or_default(), if field.is_empty() { String::new() } else { format!("{field}: ") })]
 pub struct MappingError {
     pub rule: Option<String>,
     pub field: String,
@@ -111,32 +118,74 @@ pub struct TranslateError {
     pub reason: String,
 }
 
-/// A compiled mapping.
+/// A compiled mapping: rules ready to run. Cheap to share behind an `Arc`; translation only reads.
 #[derive(Debug)]
-pub struct CompiledMapping {}
+pub struct CompiledMapping {
+    rules: Vec<plan::Rule>,
+    headers: Vec<String>,
+    no_match: String,
+}
 
 impl CompiledMapping {
-    /// Compiles `file.rest`. Returns every problem found, not just the first.
-    pub fn compile(_file: &MappingFile) -> Result<CompiledMapping, Vec<MappingError>> {
-        todo!("mapping helper")
+    /// Compiles the rules of `file` (its `auth` is compiled by `crate::signature`). Returns every
+    /// problem found, not just the first.
+    pub fn compile(file: &MappingFile) -> Result<CompiledMapping, Vec<MappingError>> {
+        let mut c = compile::Compiler::default();
+        let rules = plan::rules(&mut c, file);
+        if !c.errors.is_empty() {
+            return Err(c.errors);
+        }
+        Ok(CompiledMapping {
+            no_match: translate::no_match_reason(&rules),
+            headers: c.headers.into_iter().collect(),
+            rules,
+        })
     }
 
-    /// Lower-cased names of the headers any expression reads: they are stored with the job so a
-    /// replay can re-translate, and nothing else is.
+    /// Parses and compiles a file's text; `stem` is the file name without `.json`.
+    pub fn from_text(
+        text: &str,
+        stem: &str,
+    ) -> Result<(MappingFile, CompiledMapping), Vec<MappingError>> {
+        let file = MappingFile::parse(text, stem)?;
+        let compiled = Self::compile(&file)?;
+        Ok((file, compiled))
+    }
+
+    /// Reads, parses and compiles `mappings/{vendor}.json`. The vendor is the file stem.
+    pub fn load(path: &Path) -> Result<(MappingFile, CompiledMapping), Vec<MappingError>> {
+        let io = |reason: String| {
+            vec![MappingError {
+                rule: None,
+                field: String::new(),
+                reason,
+            }]
+        };
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .ok_or_else(|| io(format!("{} has no usable file name", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| io(format!("cannot read {}: {e}", path.display())))?;
+        Self::from_text(&text, stem)
+    }
+
+    /// Lower-cased names of the headers any expression reads, sorted: they are stored with the
+    /// job so a replay can re-translate, and nothing else is.
     pub fn header_names(&self) -> &[String] {
-        todo!("mapping helper")
+        &self.headers
     }
 
     /// Rule names, in order.
     pub fn rule_names(&self) -> Vec<&str> {
-        todo!("mapping helper")
+        self.rules.iter().map(|r| r.name.as_str()).collect()
     }
 }
 
-/// Translates one payload.
+/// Translates one payload: the first rule whose `when` holds decides. Pure and deterministic.
 pub fn translate(
-    _m: &CompiledMapping,
-    _input: &TranslateInput<'_>,
+    m: &CompiledMapping,
+    input: &TranslateInput<'_>,
 ) -> Result<Translation, TranslateError> {
-    todo!("mapping helper")
+    translate::run(m, input)
 }
