@@ -3,7 +3,7 @@
 
 use super::{Vendor, VendorSet};
 use crate::domain::VendorId;
-use crate::mapping::{CompiledMapping, MappingFile};
+use crate::mapping::{CompiledMapping, MappingError, MappingFile};
 use crate::signature::{SecretSource, Verifier, VerifierContext};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -96,24 +96,25 @@ pub fn load_file(path: &Path, opts: LoadOptions<'_>) -> Result<Vendor, Vec<LoadE
         .and_then(|s| s.to_str())
         .unwrap_or_default();
     let id = VendorId::parse(stem).map_err(|e| {
-        vec![err(None, format!("the file name {stem:?} is not a valid vendor name: it {e} (use lowercase letters, digits, - and _)"))]
+        vec![err(
+            None,
+            format!("the file name {stem:?} is not a valid vendor name: it {e} (use lowercase letters, digits, - and _)"),
+        )]
     })?;
     let text =
         std::fs::read_to_string(path).map_err(|e| vec![err(None, format!("cannot read: {e}"))])?;
-    let de = &mut serde_json::Deserializer::from_str(&text);
-    let file: MappingFile = serde_path_to_error::deserialize(de).map_err(|e| {
-        let at = e.path().to_string();
-        vec![err((at != ".").then_some(at), e.into_inner().to_string())]
-    })?;
+    let mapping_err = |e: MappingError| {
+        let field = match (e.rule, e.field.is_empty()) {
+            (Some(r), false) => Some(format!("rule {r:?}, {}", e.field)),
+            (Some(r), true) => Some(format!("rule {r:?}")),
+            (None, false) => Some(e.field),
+            (None, true) => None,
+        };
+        err(field, e.reason)
+    };
+    let file = MappingFile::parse(&text, stem)
+        .map_err(|es| es.into_iter().map(mapping_err).collect::<Vec<_>>())?;
     let mut errors = Vec::new();
-    if let Some(v) = &file.vendor {
-        if v != id.as_str() {
-            errors.push(err(
-                Some("vendor".into()),
-                format!("says {v:?} but the file is named {stem}.json"),
-            ));
-        }
-    }
     if !matches!(file.response.accepted_status, 200 | 202) {
         errors.push(err(
             Some("response.accepted_status".into()),
@@ -124,15 +125,7 @@ pub fn load_file(path: &Path, opts: LoadOptions<'_>) -> Result<Vendor, Vec<LoadE
         .map_err(|e| errors.push(err(Some(e.field.clone()), e.reason.clone())))
         .ok();
     let mapping = CompiledMapping::compile(&file)
-        .map_err(|es| {
-            errors.extend(es.into_iter().map(|e| {
-                let field = match &e.rule {
-                    Some(r) => format!("rule {r:?}, {}", e.field),
-                    None => e.field.clone(),
-                };
-                err(Some(field), e.reason)
-            }))
-        })
+        .map_err(|es| errors.extend(es.into_iter().map(mapping_err)))
         .ok();
     let (Some(verifier), Some(mapping), true) = (verifier, mapping, errors.is_empty()) else {
         return Err(errors);
