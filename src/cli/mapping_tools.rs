@@ -112,46 +112,60 @@ pub fn translate(a: TranslateArgs) -> anyhow::Result<ExitCode> {
     };
     let validator = ResultValidator::bundled();
     let (out, ok) = match ingest::prepare(ctx, &body, &validator) {
-        Ok(Prepared::Ignored { reason }) => (json!({"ignored": true, "reason": reason}), true),
+        Ok(Prepared::Ignored { reason }) => (
+            serde_json::to_string_pretty(&json!({"ignored": true, "reason": reason}))?,
+            true,
+        ),
         Ok(Prepared::Job(job)) => {
             let body: serde_json::Value =
                 serde_json::from_str(job.body.as_deref().unwrap_or("null"))?;
-            let mut out = json!({
-                "rule": job.rule,
-                "order_id": job.order_id,
-                "account_id": job.account_id,
-                "body": body,
-                "dedupe_key": job.event_key,
-            });
-            if let Some(id) = job.event_key.strip_prefix("id:") {
-                out["event_id"] = json!(id);
-            }
-            if let Some(k) = &job.correlation_key {
-                out["correlation_key"] = json!(k);
-            }
             match (&job.order_id, &job.account_id) {
-                (Some(o), Some(acct)) => {
-                    out["patch"] =
-                        json!({"method": "PATCH", "path": order_path(o), "x-account-id": acct});
-                }
-                _ => {
-                    out["note"] = json!("the order comes from the correlation registry at acceptance (PUT /admin/orders with this correlation_key)");
-                }
+                (Some(o), Some(acct)) => eprintln!("would send: PATCH {} with x-account-id: {acct}", order_path(o)),
+                _ => eprintln!(
+                    "the order comes from the registry at acceptance: PUT /admin/orders with correlation_key {:?}",
+                    job.correlation_key.as_deref().unwrap_or_default()
+                ),
             }
-            out["valid_against_stackone_schema"] = json!(true);
-            (out, true)
+            eprintln!(
+                "the body is valid against StackOne's {}",
+                crate::stackone::RESULT_SCHEMA
+            );
+            let out = Expected {
+                rule: job.rule.as_deref(),
+                order_id: job.order_id.as_deref(),
+                account_id: job.account_id.as_deref(),
+                event_id: job.event_key.strip_prefix("id:"),
+                correlation_key: job.correlation_key.as_deref(),
+                body,
+            };
+            (serde_json::to_string_pretty(&out)?, true)
         }
         Ok(Prepared::DeadLetter(_, r)) | Err(r) => (
-            json!({"rejected": rejection_code(&r), "reason": r.message()}),
+            serde_json::to_string_pretty(
+                &json!({"rejected": rejection_code(&r), "reason": r.message()}),
+            )?,
             false,
         ),
     };
-    println!("{}", serde_json::to_string_pretty(&out)?);
+    println!("{out}");
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The `.expected.json` shape, in the order people read it.
+#[derive(serde::Serialize)]
+struct Expected<'a> {
+    rule: Option<&'a str>,
+    order_id: Option<&'a str>,
+    account_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    correlation_key: Option<&'a str>,
+    body: serde_json::Value,
 }
 
 fn rejection_code(r: &Rejection) -> &'static str {
