@@ -92,6 +92,9 @@ pub struct Settings {
     /// A result whose order is not yet registered waits this long before it is dead-lettered.
     #[serde(default = "d::correlation_wait_s")]
     pub correlation_wait_s: u64,
+    /// How often retention, correlation deadlines and registration expiry are enforced.
+    #[serde(default = "d::maintenance_interval_s")]
+    pub maintenance_interval_s: u64,
     /// Order registrations and per-invite callback URLs expire after this many days.
     #[serde(default = "d::registration_retention_days")]
     pub registration_retention_days: u32,
@@ -190,6 +193,9 @@ mod d {
     }
     pub fn registration_retention_days() -> u32 {
         90
+    }
+    pub fn maintenance_interval_s() -> u64 {
+        60
     }
     pub fn max_connections() -> usize {
         10_000
@@ -304,6 +310,9 @@ impl Settings {
                 "RETRY_CAP_MS",
                 "must be at least RELAY_RETRY_BASE_MS, which must be > 0",
             );
+        }
+        if self.maintenance_interval_s == 0 {
+            return bad("MAINTENANCE_INTERVAL_S", "must be at least 1");
         }
         if self.commit_batch_max == 0 {
             return bad("COMMIT_BATCH_MAX", "must be at least 1");

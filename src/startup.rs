@@ -332,12 +332,12 @@ async fn watch_queue(store: Arc<dyn Store>, queue: Arc<QueueWatch>, stop: Cancel
     }
 }
 
-/// Retention and correlation deadlines, once a minute.
+/// Retention and correlation deadlines, every `RELAY_MAINTENANCE_INTERVAL_S`.
 async fn maintain(store: Arc<dyn Store>, settings: Settings, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = tokio::time::sleep(Duration::from_secs(settings.maintenance_interval_s)) => {}
         }
         let now = chrono::Utc::now().timestamp_millis();
         match store

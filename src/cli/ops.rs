@@ -260,15 +260,16 @@ pub async fn orders(cmd: OrdersCmd) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let (inputs, mut errors) = correlation::parse_jsonl(&text);
             let (mut imported, mut released) = (0u64, 0u64);
-            for (n, input) in inputs.into_iter().enumerate() {
+            for (line, input) in inputs {
                 match input.into_registration(now_ms(), retention) {
                     Ok(reg) => {
                         released += store.put_registration(&reg, now_ms()).await?;
                         imported += 1;
                     }
-                    Err(e) => errors.push((n + 1, e)),
+                    Err(e) => errors.push((line, e)),
                 }
             }
+            errors.sort_by_key(|(line, _)| *line);
             for (line, e) in &errors {
                 eprintln!("line {line}: {e}");
             }

@@ -88,8 +88,8 @@ impl CallbackInput {
 }
 
 /// Parses a JSON-lines import: one `RegistrationInput` per non-blank line. Returns the good lines
-/// and, for each bad one, its 1-based line number and the reason.
-pub fn parse_jsonl(text: &str) -> (Vec<RegistrationInput>, Vec<(usize, String)>) {
+/// and the bad ones, each with its 1-based line number (and, for bad ones, the reason).
+pub fn parse_jsonl(text: &str) -> (Vec<(usize, RegistrationInput)>, Vec<(usize, String)>) {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -97,7 +97,7 @@ pub fn parse_jsonl(text: &str) -> (Vec<RegistrationInput>, Vec<(usize, String)>)
             continue;
         }
         match serde_json::from_str::<RegistrationInput>(line) {
-            Ok(r) => ok.push(r),
+            Ok(r) => ok.push((i + 1, r)),
             Err(e) => bad.push((i + 1, e.to_string())),
         }
     }
@@ -162,7 +162,7 @@ mod tests {
     fn jsonl_import_reports_bad_lines_by_number() {
         let text = "{\"vendor\":\"x\",\"correlation_key\":\"k\",\"order_id\":\"o\",\"account_id\":\"a\"}\n\nnot json\n{\"vendor\":\"x\"}\n";
         let (ok, bad) = parse_jsonl(text);
-        assert_eq!(ok.len(), 1);
+        assert_eq!(ok.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1]);
         assert_eq!(bad.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [3, 4]);
     }
 

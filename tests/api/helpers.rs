@@ -290,3 +290,77 @@ pub fn mappings_copy() -> tempfile::TempDir {
 pub async fn json(r: reqwest::Response) -> Value {
     r.json().await.expect("a JSON body")
 }
+
+/// A mappings folder with the bundled vendors plus the test vendors of `tests/api/mappings`
+/// (`acme`: generic HMAC over `{timestamp}.{body}`, identity in the payload).
+pub fn test_mappings() -> tempfile::TempDir {
+    let dir = mappings_copy();
+    for e in std::fs::read_dir(repo().join("tests/api/mappings"))
+        .unwrap()
+        .flatten()
+    {
+        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+/// Options for an app that serves the test vendors too (keep the `TempDir` alive).
+pub fn with_test_vendors() -> (tempfile::TempDir, Options) {
+    let dir = test_mappings();
+    let o = Options {
+        mappings: Some(dir.path().to_owned()),
+        ..Options::default()
+    };
+    (dir, o)
+}
+
+/// An `acme` event (see `tests/api/mappings/acme.json`).
+pub fn acme_event(id: &str, order: &str, status: &str) -> Vec<u8> {
+    serde_json::json!({"id": id, "type": "completed", "order": order, "account": "acct-1", "score": 80, "divisor": 1, "status": status})
+        .to_string()
+        .into_bytes()
+}
+
+/// Signs `body` as vendor `name` of `dir` would with `secret` at `now_ms`.
+pub fn sign_with(dir: &Path, name: &str, secret: &str, body: &[u8], now_ms: i64) -> Signed {
+    let ctx = VerifierContext::default();
+    let id = VendorId::parse(name).unwrap();
+    let secrets = MapSecrets::new().with(&id.env_suffix(), secret);
+    let v = load_file(
+        &dir.join(format!("{name}.json")),
+        LoadOptions {
+            secrets: &secrets,
+            verifier: &ctx,
+            public_url: None,
+        },
+    )
+    .unwrap();
+    v.verifier.sign(body, now_ms, None).unwrap()
+}
+
+impl TestApp {
+    /// POSTs `body` to `/webhooks/{vendor}` with exactly these headers.
+    pub async fn post_raw(
+        &self,
+        vendor: &str,
+        body: impl Into<reqwest::Body>,
+        headers: &[(String, String)],
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.webhook_url(vendor))
+            .header("content-type", "application/json")
+            .body(body);
+        for (n, v) in headers {
+            req = req.header(n, v);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    /// Posts an acme event, signed now; returns (status, JSON body).
+    pub async fn post_acme(&self, body: &[u8]) -> (u16, Value) {
+        let r = self.post_signed("acme", body).await;
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+}

@@ -3,3 +3,7 @@
 mod helpers;
 
 mod config_docs;
+mod correlation;
+mod delivery;
+mod errors;
+mod fixtures;

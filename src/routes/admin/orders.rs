@@ -120,7 +120,7 @@ pub async fn import(body: String, state: web::Data<AppState>) -> Result<HttpResp
     let (inputs, mut errors) = correlation::parse_jsonl(&body);
     let now = now_ms();
     let (mut imported, mut released) = (0u64, 0u64);
-    for (n, input) in inputs.into_iter().enumerate() {
+    for (line, input) in inputs {
         let checked = known_vendor(&state, &input.vendor)
             .map_err(|e| e.message)
             .and_then(|()| input.into_registration(now, state.registration_retention));
@@ -133,12 +133,13 @@ pub async fn import(body: String, state: web::Data<AppState>) -> Result<HttpResp
                     .map_err(|e| store_error(&e))?;
                 imported += 1;
             }
-            Err(e) => errors.push((n + 1, e)),
+            Err(e) => errors.push((line, e)),
         }
     }
     if released > 0 {
         state.kick_delivery();
     }
+    errors.sort_by_key(|(line, _)| *line);
     let errors: Vec<_> = errors
         .into_iter()
         .map(|(line, error)| json!({"line": line, "error": error}))
