@@ -27,7 +27,9 @@ impl SecretSource for EnvSecrets {
     fn lookup(&self, suffix: &str) -> Result<Option<Secret>, String> {
         let name = format!("RELAY_SECRET_{suffix}");
         match std::env::var(&name) {
-            Ok(v) => return Ok(Some(Secret::new(v))),
+            // Empty means unset (compose files pass `${RELAY_SECRET_X:-}` through as "").
+            Ok(v) if !v.trim().is_empty() => return Ok(Some(Secret::new(v))),
+            Ok(_) => {}
             Err(std::env::VarError::NotUnicode(_)) => return Err(format!("{name} is not UTF-8")),
             Err(std::env::VarError::NotPresent) => {}
         }

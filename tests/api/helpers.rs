@@ -134,6 +134,8 @@ pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
     vars.extend(o.env.iter().cloned());
+    // Later entries override earlier ones, as in a shell.
+    let vars: std::collections::BTreeMap<String, String> = vars.into_iter().collect();
     let settings = Settings::from_vars(vars).expect("test settings are valid");
     let app = Application::build(settings, Arc::new(secrets.clone()))
         .await

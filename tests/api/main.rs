@@ -2,8 +2,10 @@
 
 mod helpers;
 
+mod admin;
 mod config_docs;
 mod correlation;
 mod delivery;
 mod errors;
 mod fixtures;
+mod ops;
