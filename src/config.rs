@@ -498,7 +498,12 @@ mod tests {
 
     #[test]
     fn an_empty_value_means_unset() {
-        let s = Settings::from_vars(vars(&[("RELAY_ADMIN_TOKEN", ""), ("RELAY_PUBLIC_URL", ""), ("RELAY_MAX_BODY_BYTES", "")])).unwrap();
+        let s = Settings::from_vars(vars(&[
+            ("RELAY_ADMIN_TOKEN", ""),
+            ("RELAY_PUBLIC_URL", ""),
+            ("RELAY_MAX_BODY_BYTES", ""),
+        ]))
+        .unwrap();
         assert!(s.admin_token.is_none() && s.public_url.is_none());
         assert_eq!(s.max_body_bytes, 1_048_576);
     }

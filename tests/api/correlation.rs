@@ -10,7 +10,10 @@ use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 fn case(vendor: &str, name: &str) -> Case {
-    cases().into_iter().find(|c| c.vendor == vendor && c.name == name).unwrap_or_else(|| panic!("fixture {vendor}/{name}"))
+    cases()
+        .into_iter()
+        .find(|c| c.vendor == vendor && c.name == name)
+        .unwrap_or_else(|| panic!("fixture {vendor}/{name}"))
 }
 
 async fn expect_delivery(app: &TestApp, order: &str, account: &str, body: &serde_json::Value) {
@@ -24,12 +27,25 @@ async fn expect_delivery(app: &TestApp, order: &str, account: &str, body: &serde
         .await;
 }
 
-async fn register(app: &TestApp, vendor: &str, key: &str, order: &str, account: &str, days: Option<u32>) -> serde_json::Value {
-    let mut body = json!({"vendor": vendor, "correlation_key": key, "order_id": order, "account_id": account});
+async fn register(
+    app: &TestApp,
+    vendor: &str,
+    key: &str,
+    order: &str,
+    account: &str,
+    days: Option<u32>,
+) -> serde_json::Value {
+    let mut body =
+        json!({"vendor": vendor, "correlation_key": key, "order_id": order, "account_id": account});
     if let Some(d) = days {
         body["expires_in_days"] = json!(d);
     }
-    let r = app.admin(reqwest::Method::PUT, "/orders").json(&body).send().await.unwrap();
+    let r = app
+        .admin(reqwest::Method::PUT, "/orders")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     json(r).await
 }
@@ -57,7 +73,13 @@ async fn an_order_echoed_in_the_payload_as_account_colon_order_is_used_directly(
 async fn a_per_invite_callback_url_binds_the_result_to_its_order() {
     let app = spawn_app().await;
     let c = case("imocha", "complete");
-    expect_delivery(&app, "ord-cb-1", "acct-cb", c.expected.body.as_ref().unwrap()).await;
+    expect_delivery(
+        &app,
+        "ord-cb-1",
+        "acct-cb",
+        c.expected.body.as_ref().unwrap(),
+    )
+    .await;
     let r = app
         .admin(reqwest::Method::POST, "/orders")
         .json(&json!({"vendor": "imocha", "order_id": "ord-cb-1", "account_id": "acct-cb"}))
@@ -67,7 +89,10 @@ async fn a_per_invite_callback_url_binds_the_result_to_its_order() {
     assert_eq!(r.status(), 201);
     let created = json(r).await;
     let url = created["callback_url"].as_str().unwrap();
-    assert!(url.starts_with(&format!("{}/webhooks/imocha/o/", app.address)), "{url}");
+    assert!(
+        url.starts_with(&format!("{}/webhooks/imocha/o/", app.address)),
+        "{url}"
+    );
     let r = app.post_signed_to("imocha", url, &c.payload, &[]).await;
     assert_eq!(r.status(), 202);
     app.wait_for_upstream(1, Duration::from_secs(5)).await;
@@ -76,7 +101,11 @@ async fn a_per_invite_callback_url_binds_the_result_to_its_order() {
 #[tokio::test]
 async fn a_forged_or_altered_callback_token_is_a_401() {
     let app = spawn_app().await;
-    Mock::given(method("PATCH")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&app.upstream).await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&app.upstream)
+        .await;
     let c = case("imocha", "complete");
     let created = json(
         app.admin(reqwest::Method::POST, "/orders")
@@ -88,19 +117,49 @@ async fn a_forged_or_altered_callback_token_is_a_401() {
     .await;
     let good = created["callback_url"].as_str().unwrap().to_owned();
     let token = good.rsplit('/').next().unwrap();
-    let flipped: String = token.chars().enumerate().map(|(i, ch)| if i == 0 { if ch == 'A' { 'B' } else { 'A' } } else { ch }).collect();
+    let flipped: String = token
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            if i == 0 {
+                if ch == 'A' {
+                    'B'
+                } else {
+                    'A'
+                }
+            } else {
+                ch
+            }
+        })
+        .collect();
     let forged = assessment_relay::correlation::new_token();
     for bad in [flipped.as_str(), forged.as_str(), "short", "../../etc"] {
         let url = format!("{}/webhooks/imocha/o/{bad}", app.address);
-        let r = app.client.post(&url).body(c.payload.clone()).send().await.unwrap();
-        assert_eq!(r.status(), if bad == "../../etc" { 404 } else { 401 }, "{bad}");
+        let r = app
+            .client
+            .post(&url)
+            .body(c.payload.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            if bad == "../../etc" { 404 } else { 401 },
+            "{bad}"
+        );
         if bad != "../../etc" {
             assert_eq!(json(r).await["error"]["code"], "callback_token_invalid");
         }
     }
     // A token is bound to its vendor too.
     let other = good.replace("/webhooks/imocha/", "/webhooks/codesignal/");
-    let r = app.client.post(&other).body(b"{\"event\":\"x\"}".to_vec()).send().await.unwrap();
+    let r = app
+        .client
+        .post(&other)
+        .body(b"{\"event\":\"x\"}".to_vec())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
 }
 
@@ -109,7 +168,15 @@ async fn a_registration_made_before_the_result_routes_it() {
     let app = spawn_app().await;
     let c = case("hackerearth", "candidate-test-finished");
     expect_delivery(&app, "ord-r1", "acct-r1", c.expected.body.as_ref().unwrap()).await;
-    register(&app, "hackerearth", "1035542:alice@bob.com", "ord-r1", "acct-r1", None).await;
+    register(
+        &app,
+        "hackerearth",
+        "1035542:alice@bob.com",
+        "ord-r1",
+        "acct-r1",
+        None,
+    )
+    .await;
     let r = app.post_signed("hackerearth", &c.payload).await;
     assert_eq!(r.status(), 202);
     assert_eq!(json(r).await["status"], "accepted");
@@ -126,35 +193,76 @@ async fn a_result_that_arrives_before_its_registration_waits_and_is_delivered_wh
     let body = json(r).await;
     assert_eq!(body["order"], "awaiting_registration", "{body}");
     let id = body["id"].as_str().unwrap().to_owned();
-    assert_eq!(app.wait_for_state(&id, "awaiting_order", Duration::from_secs(2)).await["state"], "awaiting_order");
+    assert_eq!(
+        app.wait_for_state(&id, "awaiting_order", Duration::from_secs(2))
+            .await["state"],
+        "awaiting_order"
+    );
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(app.upstream.received_requests().await.unwrap().is_empty(), "nothing is sent without an order");
+    assert!(
+        app.upstream.received_requests().await.unwrap().is_empty(),
+        "nothing is sent without an order"
+    );
 
-    let reg = register(&app, "hackerearth", "1035542:alice@bob.com", "ord-r2", "acct-r2", None).await;
+    let reg = register(
+        &app,
+        "hackerearth",
+        "1035542:alice@bob.com",
+        "ord-r2",
+        "acct-r2",
+        None,
+    )
+    .await;
     assert_eq!(reg["released"], 1);
-    assert_eq!(app.wait_for_state(&id, "delivered", Duration::from_secs(5)).await["state"], "delivered");
+    assert_eq!(
+        app.wait_for_state(&id, "delivered", Duration::from_secs(5))
+            .await["state"],
+        "delivered"
+    );
 }
 
 #[tokio::test]
 async fn an_expired_registration_no_longer_routes_results() {
     let app = spawn_app().await;
-    Mock::given(method("PATCH")).respond_with(ResponseTemplate::new(200)).expect(0).mount(&app.upstream).await;
+    Mock::given(method("PATCH"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&app.upstream)
+        .await;
     let c = case("hackerearth", "candidate-test-finished");
-    register(&app, "hackerearth", "1035542:alice@bob.com", "ord-old", "acct-old", Some(0)).await;
+    register(
+        &app,
+        "hackerearth",
+        "1035542:alice@bob.com",
+        "ord-old",
+        "acct-old",
+        Some(0),
+    )
+    .await;
     let r = app.post_signed("hackerearth", &c.payload).await;
     assert_eq!(json(r).await["order"], "awaiting_registration");
 }
 
 #[tokio::test]
 async fn a_result_for_an_unknown_key_is_held_then_dead_lettered_with_a_clear_reason() {
-    let app = spawn_app_with(Options::default().env("RELAY_CORRELATION_WAIT_S", "1").env("RELAY_MAINTENANCE_INTERVAL_S", "1")).await;
+    let app = spawn_app_with(
+        Options::default()
+            .env("RELAY_CORRELATION_WAIT_S", "1")
+            .env("RELAY_MAINTENANCE_INTERVAL_S", "1"),
+    )
+    .await;
     let c = case("hackerearth", "candidate-test-finished");
     let body = json(app.post_signed("hackerearth", &c.payload).await).await;
     let id = body["id"].as_str().unwrap().to_owned();
-    let job = app.wait_for_state(&id, "dead", Duration::from_secs(10)).await;
+    let job = app
+        .wait_for_state(&id, "dead", Duration::from_secs(10))
+        .await;
     assert_eq!(job["state"], "dead", "{job}");
     let reason = job["last_error"].as_str().unwrap_or_default();
-    assert!(reason.contains("1035542:alice@bob.com") || reason.contains("no order"), "{reason}");
+    assert!(
+        reason.contains("1035542:alice@bob.com") || reason.contains("no order"),
+        "{reason}"
+    );
 }
 
 #[tokio::test]
@@ -167,16 +275,40 @@ async fn registrations_import_from_json_lines_and_report_bad_lines() {
         json!({"vendor": "testdome", "correlation_key": "k3", "order_id": "o3", "account_id": "a b"}).to_string(),
     ]
     .join("\n");
-    let r = app.admin(reqwest::Method::POST, "/orders/import").body(lines).send().await.unwrap();
+    let r = app
+        .admin(reqwest::Method::POST, "/orders/import")
+        .body(lines)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let out = json(r).await;
     assert_eq!(out["imported"], 1, "{out}");
-    let bad: Vec<u64> = out["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    let bad: Vec<u64> = out["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(bad, [2, 3, 4]);
-    let list = json(app.admin(reqwest::Method::GET, "/orders?vendor=hackerearth").send().await.unwrap()).await;
+    let list = json(
+        app.admin(reqwest::Method::GET, "/orders?vendor=hackerearth")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(list["registrations"].as_array().unwrap().len(), 1);
-    let r = app.admin(reqwest::Method::DELETE, "/orders/hackerearth/k1").send().await.unwrap();
+    let r = app
+        .admin(reqwest::Method::DELETE, "/orders/hackerearth/k1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    let r = app.admin(reqwest::Method::DELETE, "/orders/hackerearth/k1").send().await.unwrap();
+    let r = app
+        .admin(reqwest::Method::DELETE, "/orders/hackerearth/k1")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
 }
