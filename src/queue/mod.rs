@@ -3,11 +3,24 @@
 //! the pure schedule in `retry`) or dead letter. The same [`Store`] trait is implemented for
 //! SQLite (embedded, default) and PostgreSQL (several replicas sharing one queue).
 //!
-//! CONTRACT STUB: the queue helper replaces the bodies; the public surface below is what the
-//! rest of the crate uses and must keep its shape.
+//! Layout: `types` (data in and out), `plan` (the pure rules of a batch: dedupe repeats, lock
+//! keys, order heads), `rows` + `filter` (shared decoding and admin filters), one folder per
+//! backend, `batch` (group commit for acceptance and outcomes), `retry` (the pure schedule).
 
+mod batch;
+mod db_error;
+mod filter;
+mod plan;
+mod postgres;
+pub mod retry;
+mod rows;
+mod sqlite;
 mod types;
 
+#[cfg(test)]
+mod tests;
+
+// pub use batch::{Acceptor, AcceptorConfig, Finisher};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -15,8 +28,21 @@ use std::sync::Arc;
 
 /// Opens the store named by `url` (`sqlite://…` or `postgres://…`), creating the SQLite file and
 /// its folder if needed, and runs migrations (safe when several replicas start at once).
-pub async fn open(_url: &str, _opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
-    todo!("queue helper")
+///
+/// PostgreSQL: `opts.pool_size` connections, each with `statement_timeout` set at connect;
+/// acquiring a connection waits at most a few seconds, then the call fails `Unavailable`.
+/// The pool reconnects by itself when the server comes back. SQLite: one writer connection
+/// (WAL, `synchronous=FULL`) and up to `min(pool_size, 4)` readers.
+pub async fn open(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url, opts).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, opts).await?))
+    } else {
+        Err(StoreError::Other(
+            "database URL must start with sqlite: or postgres://".into(),
+        ))
+    }
 }
 
 /// Everything the gateway keeps. All times are Unix milliseconds passed in by the caller, so
