@@ -20,7 +20,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-// pub use batch::{Acceptor, AcceptorConfig, Finisher};
+pub use batch::{Acceptor, AcceptorConfig, Finisher};
 pub use types::*;
 
 use async_trait::async_trait;
