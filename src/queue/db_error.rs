@@ -38,7 +38,11 @@ pub(crate) fn from_sqlx(e: sqlx::Error) -> StoreError {
         | sqlx::Error::WorkerCrashed
         | sqlx::Error::BeginFailed => true,
         sqlx::Error::Database(db) => match db.code() {
-            Some(code) if db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() => {
+            Some(code)
+                if db
+                    .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                    .is_some() =>
+            {
                 pg_transient(&code)
             }
             Some(code) => sqlite_transient(&code),
@@ -85,7 +89,9 @@ mod tests {
 
     #[test]
     fn connection_and_shutdown_sqlstates_are_transient() {
-        for code in ["08006", "08001", "57P01", "57P03", "57014", "53300", "40P01"] {
+        for code in [
+            "08006", "08001", "57P01", "57P03", "57014", "53300", "40P01",
+        ] {
             assert!(pg_transient(code), "{code}");
         }
         for code in ["23505", "42P01", "22P02"] {

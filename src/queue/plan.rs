@@ -130,11 +130,7 @@ pub(crate) struct NewRow {
 /// Decides the first state of a new row. `registered` is the live registration found for an
 /// awaiting job's correlation key, if any: it turns the job pending (the registration won the
 /// race) but never leased, because the caller's `NewJob` does not carry the order it got.
-pub(crate) fn initial_row(
-    job: &NewJob,
-    id: i64,
-    registered: Option<&(String, String)>,
-) -> NewRow {
+pub(crate) fn initial_row(job: &NewJob, id: i64, registered: Option<&(String, String)>) -> NewRow {
     let (state, order_id, account_id, last_error) = match (&job.initial, registered) {
         (Initial::Pending, _) => (
             JobState::Pending,

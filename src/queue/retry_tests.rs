@@ -27,14 +27,21 @@ fn gives_up(d: Decision) -> String {
 
 #[test]
 fn the_first_retry_waits_at_most_the_base() {
-    assert_eq!(at(next_attempt(&policy(), 1, 0, 10 * S, None, 0.999_999)), 10 * S + 999);
+    assert_eq!(
+        at(next_attempt(&policy(), 1, 0, 10 * S, None, 0.999_999)),
+        10 * S + 999
+    );
 }
 
 #[test]
 fn the_ceiling_doubles_with_each_attempt() {
     let p = policy();
-    for (n, ceiling) in [(1, 1 * S), (2, 2 * S), (3, 4 * S), (4, 8 * S), (6, 32 * S)] {
-        assert_eq!(at(next_attempt(&p, n, 0, 0, None, 0.5)), ceiling / 2, "attempt {n}");
+    for (n, ceiling) in [(1, S), (2, 2 * S), (3, 4 * S), (4, 8 * S), (6, 32 * S)] {
+        assert_eq!(
+            at(next_attempt(&p, n, 0, 0, None, 0.5)),
+            ceiling / 2,
+            "attempt {n}"
+        );
     }
 }
 
@@ -46,7 +53,10 @@ fn the_ceiling_stops_at_the_cap() {
 
 #[test]
 fn huge_attempt_counts_do_not_overflow() {
-    assert_eq!(at(next_attempt(&policy(), u32::MAX - 1, 0, 0, None, 0.5)), 30 * S);
+    assert_eq!(
+        at(next_attempt(&policy(), u32::MAX - 1, 0, 0, None, 0.5)),
+        30 * S
+    );
     let p = RetryPolicy {
         base: Duration::MAX,
         cap: Duration::MAX,
@@ -95,7 +105,10 @@ fn max_attempts_gives_up_when_reached() {
         max_attempts: 3,
         ..policy()
     };
-    assert!(matches!(next_attempt(&p, 2, 0, 0, None, 0.5), Decision::RetryAt(_)));
+    assert!(matches!(
+        next_attempt(&p, 2, 0, 0, None, 0.5),
+        Decision::RetryAt(_)
+    ));
     assert!(gives_up(next_attempt(&p, 3, 0, 0, None, 0.5)).contains("3 attempts"));
 }
 
@@ -116,12 +129,22 @@ fn an_attempt_past_the_maximum_age_gives_up() {
 
 #[test]
 fn an_attempt_exactly_at_the_maximum_age_is_still_made() {
-    assert_eq!(at(next_attempt(&policy(), 10, 0, 3_570 * S, None, 0.5)), 3_600 * S);
+    assert_eq!(
+        at(next_attempt(&policy(), 10, 0, 3_570 * S, None, 0.5)),
+        3_600 * S
+    );
 }
 
 #[test]
 fn retry_after_can_push_past_the_maximum_age() {
-    let d = next_attempt(&policy(), 1, 0, 3_590 * S, Some(Duration::from_secs(30)), 0.0);
+    let d = next_attempt(
+        &policy(),
+        1,
+        0,
+        3_590 * S,
+        Some(Duration::from_secs(30)),
+        0.0,
+    );
     assert!(matches!(d, Decision::GiveUp(_)));
 }
 
@@ -134,7 +157,10 @@ fn the_time_received_not_now_sets_the_age() {
 #[test]
 fn retry_after_seconds_are_parsed() {
     let now = SystemTime::UNIX_EPOCH;
-    assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+    assert_eq!(
+        parse_retry_after("120", now),
+        Some(Duration::from_secs(120))
+    );
     assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
 }
 
@@ -147,7 +173,15 @@ fn an_enormous_retry_after_saturates() {
 #[test]
 fn malformed_retry_after_values_are_ignored() {
     let now = SystemTime::UNIX_EPOCH;
-    for v in ["", "  ", "-5", "1.5", "soon", "12s", "Wed, 99 Oct 2015 07:28:00 GMT"] {
+    for v in [
+        "",
+        "  ",
+        "-5",
+        "1.5",
+        "soon",
+        "12s",
+        "Wed, 99 Oct 2015 07:28:00 GMT",
+    ] {
         assert_eq!(parse_retry_after(v, now), None, "{v:?}");
     }
 }
@@ -163,7 +197,10 @@ fn an_http_date_is_a_delay_from_now() {
 fn obsolete_http_date_forms_are_accepted() {
     let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:00 GMT").unwrap();
     let want = Some(Duration::from_secs(37));
-    assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now), want);
+    assert_eq!(
+        parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now),
+        want
+    );
     assert_eq!(parse_retry_after("Sun Nov  6 08:49:37 1994", now), want);
 }
 

@@ -37,7 +37,10 @@ impl JobRow {
         let missing = |what: &str| StoreError::Other(format!("job {} has no {what}", self.id));
         Ok(Job {
             order_id: self.order_id.clone().ok_or_else(|| missing("order_id"))?,
-            account_id: self.account_id.clone().ok_or_else(|| missing("account_id"))?,
+            account_id: self
+                .account_id
+                .clone()
+                .ok_or_else(|| missing("account_id"))?,
             body: self.body.clone().ok_or_else(|| missing("body"))?,
             id: self.id,
             vendor: self.vendor,

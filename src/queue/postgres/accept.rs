@@ -84,8 +84,14 @@ async fn claim_dedupe(
         let (x, y) = (&jobs[a.0], &jobs[b.0]);
         (&x.vendor, &x.event_key).cmp(&(&y.vendor, &y.event_key))
     });
-    let vendors: Vec<&str> = order.iter().map(|&(i, _)| jobs[i].vendor.as_str()).collect();
-    let events: Vec<&str> = order.iter().map(|&(i, _)| jobs[i].event_key.as_str()).collect();
+    let vendors: Vec<&str> = order
+        .iter()
+        .map(|&(i, _)| jobs[i].vendor.as_str())
+        .collect();
+    let events: Vec<&str> = order
+        .iter()
+        .map(|&(i, _)| jobs[i].event_key.as_str())
+        .collect();
     let job_ids: Vec<i64> = order.iter().map(|&(_, id)| id).collect();
     let expires: Vec<i64> = order
         .iter()
@@ -213,7 +219,13 @@ async fn insert_rows(
     let mut until = Vec::with_capacity(n);
     for (row, job) in rows.iter().zip(jobs) {
         let (s, a, nx, o, u) = match (row.leased, lease) {
-            (true, Some(l)) => ("in_flight", 1_i64, None, Some(l.owner.as_str()), Some(l.until_ms)),
+            (true, Some(l)) => (
+                "in_flight",
+                1_i64,
+                None,
+                Some(l.owner.as_str()),
+                Some(l.until_ms),
+            ),
             _ if row.state == JobState::Pending => {
                 ("pending", 0, Some(job.received_at_ms), None, None)
             }

@@ -12,19 +12,25 @@ const PURGE_CHUNK: i64 = 5_000;
 
 pub(super) async fn stats(pool: &PgPool, now_ms: i64) -> Result<QueueStats, StoreError> {
     // One indexed count per state (jobs_state), not a scan grouping every delivered row.
-    let (pending, in_flight, delivered, dead, awaiting, oldest): (i64, i64, i64, i64, i64, Option<i64>) =
-        sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
+    let (pending, in_flight, delivered, dead, awaiting, oldest): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'in_flight'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'delivered'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'dead'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'awaiting_order'), \
                     (SELECT MIN(received_at) FROM jobs \
                        WHERE state IN ('pending', 'in_flight', 'awaiting_order'))",
-        )
-        .fetch_one(pool)
-        .await
-        .map_err(from_sqlx)?;
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(from_sqlx)?;
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     Ok(QueueStats {
         pending: n(pending),

@@ -5,11 +5,11 @@
 
 use crate::queue::db_error::from_sqlx;
 use crate::queue::plan::NO_ORDER_REASON;
+use crate::queue::plan::{correlation_lock, order_lock};
 use crate::queue::rows::{
     page_limit, CallbackRow, RegistrationRow, CALLBACK_COLUMNS, REGISTRATION_COLUMNS,
 };
 use crate::queue::{Callback, Registration, StoreError};
-use crate::queue::plan::{correlation_lock, order_lock};
 use sqlx::{PgConnection, PgPool};
 
 pub(super) async fn put_registration(
@@ -139,8 +139,9 @@ pub(super) async fn get_callback(
     token_sha256: &str,
     now_ms: i64,
 ) -> Result<Option<Callback>, StoreError> {
-    let sql =
-        format!("SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE token_sha256 = $1 AND expires_at > $2");
+    let sql = format!(
+        "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE token_sha256 = $1 AND expires_at > $2"
+    );
     let row: Option<CallbackRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(token_sha256)
         .bind(now_ms)

@@ -21,7 +21,6 @@ use super::{
 };
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Connection, PgConnection};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,17 +59,19 @@ impl PgStore {
     }
 }
 
-/// Runs migrations on a connection of its own, closed afterwards: sqlx holds a session-level
-/// advisory lock while migrating and does not release it on failure, so that connection must
-/// never go back to a pool. No statement timeout here: waiting for another replica's
-/// migration, or building an index on a big table, may take longer than a request may.
+/// Runs migrations on a one-connection pool of its own, closed afterwards: sqlx holds a
+/// session-level advisory lock while migrating and does not release it on failure, so that
+/// connection must end with the migration, never serve requests. No statement timeout here:
+/// waiting for another replica's migration, or building an index on a big table, may take
+/// longer than a request may.
 async fn migrate(base: &PgConnectOptions) -> Result<(), StoreError> {
-    let mut conn = PgConnection::connect_with(base).await.map_err(from_sqlx)?;
-    let result = MIGRATOR.run(&mut conn).await.map_err(from_migrate);
-    if result.is_ok() {
-        conn.close().await.map_err(from_sqlx)?;
-    }
-    // On error the connection is dropped, which ends the session and its lock.
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_with(base.clone())
+        .await
+        .map_err(from_sqlx)?;
+    let result = MIGRATOR.run(&pool).await.map_err(from_migrate);
+    pool.close().await;
     result
 }
 

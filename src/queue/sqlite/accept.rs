@@ -74,7 +74,12 @@ async fn claim_dedupe(
         .zip(ids)
         .map(|(&i, &id)| {
             let j = &jobs[i];
-            json!([j.vendor, j.event_key, id, j.received_at_ms.saturating_add(window_ms)])
+            json!([
+                j.vendor,
+                j.event_key,
+                id,
+                j.received_at_ms.saturating_add(window_ms)
+            ])
         })
         .collect();
     let claimed: Vec<i64> = sqlx::query_scalar(
@@ -211,7 +216,13 @@ async fn insert_rows(
             .zip(&jobs[start..start + chunk])
         {
             let (state, attempts, next, owner, until) = match (row.leased, lease) {
-                (true, Some(l)) => ("in_flight", 1_i64, None, Some(l.owner.as_str()), Some(l.until_ms)),
+                (true, Some(l)) => (
+                    "in_flight",
+                    1_i64,
+                    None,
+                    Some(l.owner.as_str()),
+                    Some(l.until_ms),
+                ),
                 _ if row.state == JobState::Pending => {
                     ("pending", 0, Some(job.received_at_ms), None, None)
                 }

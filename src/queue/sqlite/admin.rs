@@ -13,19 +13,25 @@ const PURGE_CHUNK: i64 = 5_000;
 
 pub(super) async fn stats(pool: &SqlitePool, now_ms: i64) -> Result<QueueStats, StoreError> {
     // One indexed count per state (jobs_state), not a scan grouping every delivered row.
-    let (pending, in_flight, delivered, dead, awaiting, oldest): (i64, i64, i64, i64, i64, Option<i64>) =
-        sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
+    let (pending, in_flight, delivered, dead, awaiting, oldest): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+    ) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'in_flight'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'delivered'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'dead'), \
                     (SELECT COUNT(*) FROM jobs WHERE state = 'awaiting_order'), \
                     (SELECT MIN(received_at) FROM jobs \
                        WHERE state IN ('pending', 'in_flight', 'awaiting_order'))",
-        )
-        .fetch_one(pool)
-        .await
-        .map_err(from_sqlx)?;
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(from_sqlx)?;
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     Ok(QueueStats {
         pending: n(pending),
@@ -50,7 +56,10 @@ fn bind_all<'q, O>(
     q
 }
 
-pub(super) async fn list(pool: &SqlitePool, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError> {
+pub(super) async fn list(
+    pool: &SqlitePool,
+    filter: &JobFilter,
+) -> Result<Vec<JobSummary>, StoreError> {
     let (cond, binds) = where_clause(filter, Dialect::Sqlite);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM jobs {cond} ORDER BY id DESC LIMIT {}",
@@ -66,7 +75,11 @@ pub(super) async fn list(pool: &SqlitePool, filter: &JobFilter) -> Result<Vec<Jo
 pub(super) async fn ids(pool: &SqlitePool, filter: &JobFilter) -> Result<Vec<JobId>, StoreError> {
     let (cond, binds) = where_clause(filter, Dialect::Sqlite);
     // 0 = every match (bulk replay); otherwise at most `limit`.
-    let limit = if filter.limit == 0 { -1 } else { filter.limit as i64 };
+    let limit = if filter.limit == 0 {
+        -1
+    } else {
+        filter.limit as i64
+    };
     let sql = format!("SELECT id FROM jobs {cond} ORDER BY id DESC LIMIT {limit}");
     let rows: Vec<(i64,)> = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
         .fetch_all(pool)
@@ -115,7 +128,11 @@ pub(super) async fn replay(
     Ok(done.rows_affected() == 1)
 }
 
-pub(super) async fn purge(pool: &SqlitePool, before_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
+pub(super) async fn purge(
+    pool: &SqlitePool,
+    before_ms: i64,
+    now_ms: i64,
+) -> Result<u64, StoreError> {
     let mut total = 0;
     loop {
         let done = sqlx::query(

@@ -128,8 +128,9 @@ pub(super) async fn get_callback(
     token_sha256: &str,
     now_ms: i64,
 ) -> Result<Option<Callback>, StoreError> {
-    let sql =
-        format!("SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE token_sha256 = ?1 AND expires_at > ?2");
+    let sql = format!(
+        "SELECT {CALLBACK_COLUMNS} FROM callbacks WHERE token_sha256 = ?1 AND expires_at > ?2"
+    );
     let row: Option<CallbackRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(token_sha256)
         .bind(now_ms)
@@ -139,7 +140,10 @@ pub(super) async fn get_callback(
     Ok(row.map(Callback::from))
 }
 
-pub(super) async fn delete_callback(pool: &SqlitePool, token_sha256: &str) -> Result<bool, StoreError> {
+pub(super) async fn delete_callback(
+    pool: &SqlitePool,
+    token_sha256: &str,
+) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM callbacks WHERE token_sha256 = ?1")
         .bind(token_sha256)
         .execute(pool)

@@ -60,7 +60,15 @@ pub(super) async fn finish_batch(
     let rows: Vec<_> = finish_rows(outcomes)
         .into_iter()
         .map(|r| {
-            json!([r.id, r.state, r.next_attempt_at, r.status, r.error, r.response, r.at])
+            json!([
+                r.id,
+                r.state,
+                r.next_attempt_at,
+                r.status,
+                r.error,
+                r.response,
+                r.at
+            ])
         })
         .collect();
     let done = sqlx::query(
@@ -81,7 +89,11 @@ pub(super) async fn finish_batch(
     Ok(done.rows_affected())
 }
 
-pub(super) async fn release(pool: &SqlitePool, owner: &str, now_ms: i64) -> Result<u64, StoreError> {
+pub(super) async fn release(
+    pool: &SqlitePool,
+    owner: &str,
+    now_ms: i64,
+) -> Result<u64, StoreError> {
     // The attempt counted at lease time was not made (or was cut short): give it back.
     let done = sqlx::query(
         "UPDATE jobs SET state = 'pending', next_attempt_at = ?2, lease_owner = NULL, \

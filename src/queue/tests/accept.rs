@@ -31,12 +31,24 @@ fn new_id(a: Accepted) -> i64 {
 
 async fn new_jobs_get_increasing_ids_in_input_order(s: Arc<dyn Store>) {
     let out = s
-        .accept_batch(&[job("e1", "o1", T0), job("e2", "o2", T0), job("e3", "o1", T0)], DAY, None)
+        .accept_batch(
+            &[
+                job("e1", "o1", T0),
+                job("e2", "o2", T0),
+                job("e3", "o1", T0),
+            ],
+            DAY,
+            None,
+        )
         .await
         .unwrap();
     let ids: Vec<i64> = out.into_iter().map(new_id).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
-    let more = new_id(s.accept_batch(&[job("e4", "o1", T0)], DAY, None).await.unwrap()[0]);
+    let more = new_id(
+        s.accept_batch(&[job("e4", "o1", T0)], DAY, None)
+            .await
+            .unwrap()[0],
+    );
     assert!(more > ids[2]);
     let detail = s.get(ids[1]).await.unwrap().expect("stored");
     assert_eq!(detail.summary.state, JobState::Pending);
@@ -47,7 +59,11 @@ async fn new_jobs_get_increasing_ids_in_input_order(s: Arc<dyn Store>) {
 }
 
 async fn a_repeat_within_the_window_is_a_duplicate_of_the_first(s: Arc<dyn Store>) {
-    let first = new_id(s.accept_batch(&[job("e1", "o1", T0)], DAY, None).await.unwrap()[0]);
+    let first = new_id(
+        s.accept_batch(&[job("e1", "o1", T0)], DAY, None)
+            .await
+            .unwrap()[0],
+    );
     let again = s
         .accept_batch(&[job("e1", "o1", T0 + DAY - 1)], DAY, None)
         .await
@@ -66,19 +82,39 @@ async fn a_repeat_within_the_window_is_a_duplicate_of_the_first(s: Arc<dyn Store
 }
 
 async fn a_repeat_after_the_window_is_accepted_again(s: Arc<dyn Store>) {
-    let first = new_id(s.accept_batch(&[job("e1", "o1", T0)], DAY, None).await.unwrap()[0]);
-    let later = new_id(s.accept_batch(&[job("e1", "o1", T0 + DAY)], DAY, None).await.unwrap()[0]);
+    let first = new_id(
+        s.accept_batch(&[job("e1", "o1", T0)], DAY, None)
+            .await
+            .unwrap()[0],
+    );
+    let later = new_id(
+        s.accept_batch(&[job("e1", "o1", T0 + DAY)], DAY, None)
+            .await
+            .unwrap()[0],
+    );
     assert_ne!(first, later);
     // The new acceptance restarted the window.
-    let dup = s.accept_batch(&[job("e1", "o1", T0 + DAY + 5)], DAY, None).await.unwrap();
+    let dup = s
+        .accept_batch(&[job("e1", "o1", T0 + DAY + 5)], DAY, None)
+        .await
+        .unwrap();
     assert_eq!(dup, vec![Accepted::Duplicate { id: later }]);
 }
 
 async fn a_repeat_inside_one_batch_is_a_duplicate_of_its_first_occurrence(s: Arc<dyn Store>) {
-    let old = new_id(s.accept_batch(&[job("old", "o1", T0)], DAY, None).await.unwrap()[0]);
+    let old = new_id(
+        s.accept_batch(&[job("old", "o1", T0)], DAY, None)
+            .await
+            .unwrap()[0],
+    );
     let out = s
         .accept_batch(
-            &[job("e1", "o1", T0), job("old", "o1", T0), job("e1", "o1", T0), job("old", "o1", T0)],
+            &[
+                job("e1", "o1", T0),
+                job("old", "o1", T0),
+                job("e1", "o1", T0),
+                job("old", "o1", T0),
+            ],
             DAY,
             None,
         )
@@ -101,8 +137,14 @@ async fn a_zero_window_turns_dedupe_off(s: Arc<dyn Store>) {
         .accept_batch(&[job("e1", "o1", T0), job("e1", "o1", T0)], 0, None)
         .await
         .unwrap();
-    assert!(out.iter().all(|a| matches!(a, Accepted::New { .. })), "{out:?}");
-    let again = s.accept_batch(&[job("e1", "o1", T0)], 0, None).await.unwrap();
+    assert!(
+        out.iter().all(|a| matches!(a, Accepted::New { .. })),
+        "{out:?}"
+    );
+    let again = s
+        .accept_batch(&[job("e1", "o1", T0)], 0, None)
+        .await
+        .unwrap();
     assert!(matches!(again[0], Accepted::New { .. }));
 }
 
@@ -132,27 +174,47 @@ async fn only_order_heads_are_leased_on_acceptance(s: Arc<dyn Store>) {
     assert_eq!(a1.summary.state, JobState::InFlight);
     assert_eq!(a1.summary.attempts, 1, "the leased attempt is counted");
     // A leased job is not handed out again by the poller, nor is the rest of its order.
-    let due = s.lease_due(&lease("w2", T0 + 60_000), T0 + 1, 10).await.unwrap();
+    let due = s
+        .lease_due(&lease("w2", T0 + 60_000), T0 + 1, 10)
+        .await
+        .unwrap();
     assert!(due.is_empty(), "{due:?}");
 }
 
 async fn dead_and_awaiting_jobs_are_stored_but_never_leased(s: Arc<dyn Store>) {
     let l = lease("w1", T0 + 30_000);
     let out = s
-        .accept_batch(&[unmappable("u1", T0), awaiting("w1", "key-1", T0)], DAY, Some(&l))
+        .accept_batch(
+            &[unmappable("u1", T0), awaiting("w1", "key-1", T0)],
+            DAY,
+            Some(&l),
+        )
         .await
         .unwrap();
-    assert!(out.iter().all(|a| matches!(a, Accepted::New { leased: false, .. })));
+    assert!(out
+        .iter()
+        .all(|a| matches!(a, Accepted::New { leased: false, .. })));
     let dead = s.get(new_id(out[0])).await.unwrap().unwrap();
     assert_eq!(dead.summary.state, JobState::Dead);
-    assert_eq!(dead.summary.last_error.as_deref(), Some("mapping: no rule matched"));
+    assert_eq!(
+        dead.summary.last_error.as_deref(),
+        Some("mapping: no rule matched")
+    );
     assert_eq!(dead.payload, b"raw u1", "kept for re-translation");
     let waiting = s.get(new_id(out[1])).await.unwrap().unwrap();
     assert_eq!(waiting.summary.state, JobState::AwaitingOrder);
     assert_eq!(waiting.correlation_key.as_deref(), Some("key-1"));
     // Duplicates of a dead letter are deduplicated too.
-    let again = s.accept_batch(&[unmappable("u1", T0 + 1)], DAY, None).await.unwrap();
-    assert_eq!(again, vec![Accepted::Duplicate { id: dead.summary.id }]);
+    let again = s
+        .accept_batch(&[unmappable("u1", T0 + 1)], DAY, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        vec![Accepted::Duplicate {
+            id: dead.summary.id
+        }]
+    );
     assert!(s.lease_due(&l, T0 + DAY, 10).await.unwrap().is_empty());
 }
 
@@ -165,11 +227,17 @@ async fn a_pending_job_without_an_order_is_refused_and_nothing_is_written(s: Arc
         .accept_batch(&[job("good", "o", T0), bad], DAY, None)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::Other(ref m) if m.contains("order_id")), "{err}");
+    assert!(
+        matches!(err, StoreError::Other(ref m) if m.contains("order_id")),
+        "{err}"
+    );
     let awaiting_without_key = crate::queue::NewJob {
         initial: Initial::AwaitingOrder,
         ..job("bad2", "o", T0)
     };
-    assert!(s.accept_batch(&[awaiting_without_key], DAY, None).await.is_err());
+    assert!(s
+        .accept_batch(&[awaiting_without_key], DAY, None)
+        .await
+        .is_err());
     assert_eq!(s.stats(T0).await.unwrap(), Default::default());
 }

@@ -7,6 +7,8 @@ use std::sync::{Arc, Once};
 
 pub(crate) const T0: i64 = 1_700_000_000_000;
 pub(crate) const DAY: i64 = 86_400_000;
+/// Migrations in migrations/postgres (and migrations/sqlite).
+pub(crate) const MIGRATIONS: i64 = 1;
 
 pub(crate) fn options() -> StoreOptions {
     StoreOptions {
@@ -115,7 +117,9 @@ impl PgDb {
     pub(crate) async fn new() -> Option<Self> {
         let base = postgres_url()?;
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = PgConnection::connect(&base).await.expect("connect postgres");
+        let mut admin = PgConnection::connect(&base)
+            .await
+            .expect("connect postgres");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&mut admin)
             .await
@@ -143,4 +147,11 @@ impl PgDb {
         .expect("drop schema");
         admin.close().await.ok();
     }
+}
+
+/// `open` runs inside spawned tasks (replicas, the CLI): its future must be `Send`.
+#[allow(dead_code)]
+fn open_is_send() {
+    fn is_send<T: Send>(_: &T) {}
+    is_send(&open("sqlite::memory:", &options()));
 }

@@ -30,6 +30,7 @@ mod accept;
 mod admin;
 mod batch;
 mod correlation;
+mod counting;
 pub(crate) mod harness;
 mod lease;
 mod pg_ops;
