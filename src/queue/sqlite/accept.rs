@@ -3,6 +3,8 @@
 //! from `sqlite_sequence` up front and the dedupe, registration and order-head checks see
 //! every earlier commit. Key lists travel as one JSON parameter (`json_each`), jobs as
 //! multi-row `INSERT`s in power-of-two chunks so only a few statement shapes get prepared.
+//! `CROSS JOIN` pins the key list as the outer loop (SQLite's planner, without statistics,
+//! would otherwise walk an index of every unfinished job once per key).
 
 use crate::queue::db_error::from_sqlx;
 use crate::queue::plan::{self, NewRow};
@@ -106,7 +108,7 @@ async fn claim_dedupe(
             .collect();
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT d.vendor, d.event_key, d.job_id FROM json_each(?1) AS k \
-             JOIN dedupe AS d ON d.vendor = k.value->>0 AND d.event_key = k.value->>1",
+             CROSS JOIN dedupe AS d ON d.vendor = k.value->>0 AND d.event_key = k.value->>1",
         )
         .bind(serde_json::Value::Array(lost).to_string())
         .fetch_all(&mut *conn)
@@ -136,7 +138,7 @@ async fn find_registrations(
     }
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT k.value->>0, r.order_id, r.account_id FROM json_each(?1) AS k \
-         JOIN registrations AS r ON r.vendor = k.value->>1 AND r.correlation_key = k.value->>2 \
+         CROSS JOIN registrations AS r ON r.vendor = k.value->>1 AND r.correlation_key = k.value->>2 \
          WHERE r.expires_at > k.value->>3",
     )
     .bind(serde_json::Value::Array(wanted).to_string())
@@ -165,7 +167,7 @@ async fn busy_orders(
     let list: Vec<_> = orders.iter().map(|(a, o)| json!([a, o])).collect();
     let busy: Vec<(String, String)> = sqlx::query_as(
         "SELECT DISTINCT j.account_id, j.order_id FROM json_each(?1) AS k \
-         JOIN jobs AS j ON j.account_id = k.value->>0 AND j.order_id = k.value->>1 \
+         CROSS JOIN jobs AS j ON j.account_id = k.value->>0 AND j.order_id = k.value->>1 \
          WHERE j.state IN ('pending', 'in_flight')",
     )
     .bind(serde_json::Value::Array(list).to_string())

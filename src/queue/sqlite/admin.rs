@@ -136,7 +136,7 @@ pub(super) async fn purge(
     let mut total = 0;
     loop {
         let done = sqlx::query(
-            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_delivered \
                WHERE state = 'delivered' AND delivered_at < ?1 LIMIT ?2)",
         )
         .bind(before_ms)

@@ -22,17 +22,18 @@ pub(super) async fn lease_due(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    // Each branch walks its own partial index and stops at the limit, so a large backlog does
-    // not make every poll sort the whole queue.
+    // Each branch walks its own partial index in due order and stops at the limit, so a large
+    // backlog does not make every poll sort the whole queue (`INDEXED BY`: without statistics
+    // SQLite would pick the `jobs_state` index and sort).
     let sql = format!(
         "UPDATE jobs SET state = 'in_flight', lease_owner = ?1, lease_until = ?2, \
            attempts = attempts + 1, next_attempt_at = NULL, updated_at = ?3 \
          WHERE id IN ( \
-           SELECT id FROM (SELECT j.id FROM jobs AS j \
+           SELECT id FROM (SELECT j.id FROM jobs AS j INDEXED BY jobs_due \
              WHERE j.state = 'pending' AND j.next_attempt_at <= ?3 AND {IS_HEAD} \
              ORDER BY j.next_attempt_at, j.id LIMIT ?4) \
            UNION ALL \
-           SELECT id FROM (SELECT j.id FROM jobs AS j \
+           SELECT id FROM (SELECT j.id FROM jobs AS j INDEXED BY jobs_leased \
              WHERE j.state = 'in_flight' AND j.lease_until <= ?3 AND {IS_HEAD} \
              ORDER BY j.lease_until, j.id LIMIT ?4) \
            LIMIT ?4) \
@@ -71,6 +72,8 @@ pub(super) async fn finish_batch(
             ])
         })
         .collect();
+    // `+` keeps SQLite from driving the update from an index on state (one scan of every
+    // in-flight job per outcome); the outcomes list drives it, one primary-key hit each.
     let done = sqlx::query(
         "UPDATE jobs SET state = u.state, next_attempt_at = u.next_at, lease_owner = NULL, \
            lease_until = NULL, last_status = u.status, last_error = u.error, \
@@ -79,7 +82,7 @@ pub(super) async fn finish_batch(
          FROM (SELECT value->>0 AS id, value->>1 AS state, value->>2 AS next_at, \
                  value->>3 AS status, value->>4 AS error, value->>5 AS response, \
                  value->>6 AS at FROM json_each(?2)) AS u \
-         WHERE jobs.id = u.id AND jobs.state = 'in_flight' AND jobs.lease_owner = ?1",
+         WHERE jobs.id = u.id AND +jobs.state = 'in_flight' AND +jobs.lease_owner = ?1",
     )
     .bind(owner)
     .bind(serde_json::Value::Array(rows).to_string())
