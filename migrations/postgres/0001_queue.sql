@@ -39,11 +39,13 @@ CREATE INDEX jobs_order_head ON jobs (account_id, order_id, id)
     WHERE state IN ('pending', 'in_flight');
 -- Jobs waiting for their registration.
 CREATE INDEX jobs_awaiting ON jobs (vendor, correlation_key, id) WHERE state = 'awaiting_order';
--- Admin listings (newest first) and retention.
-CREATE INDEX jobs_state ON jobs (state, id);
-CREATE INDEX jobs_vendor ON jobs (vendor, id);
-CREATE INDEX jobs_order ON jobs (order_id, id);
+-- Admin listings and counts use the partial index of each state (pending: jobs_due,
+-- in_flight: jobs_leased, awaiting_order: jobs_awaiting, dead and delivered below) rather
+-- than one index on state: every index costs each accept and each outcome a write.
+CREATE INDEX jobs_dead ON jobs (vendor, id) WHERE state = 'dead';
 CREATE INDEX jobs_delivered ON jobs (delivered_at) WHERE state = 'delivered';
+-- "What happened to order X?"
+CREATE INDEX jobs_order ON jobs (order_id, id);
 
 -- One row per (vendor, event id) seen within the dedupe window. The primary key plus an upsert
 -- that only replaces an expired row makes the window hold across replicas.

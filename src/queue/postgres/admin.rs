@@ -11,22 +11,19 @@ use sqlx::PgPool;
 const PURGE_CHUNK: i64 = 5_000;
 
 pub(super) async fn stats(pool: &PgPool, now_ms: i64) -> Result<QueueStats, StoreError> {
-    // One indexed count per state (jobs_state), not a scan grouping every delivered row.
-    let (pending, in_flight, delivered, dead, awaiting, oldest): (
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        Option<i64>,
-    ) = sqlx::query_as(
+    // One count per state, each over that state's partial index. The oldest undelivered job
+    // is the lowest id among them (ids follow arrival), found through the same indexes.
+    type Row = (i64, i64, i64, i64, i64, Option<i64>);
+    let (pending, in_flight, delivered, dead, awaiting, oldest): Row = sqlx::query_as(
         "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
-                    (SELECT COUNT(*) FROM jobs WHERE state = 'in_flight'), \
-                    (SELECT COUNT(*) FROM jobs WHERE state = 'delivered'), \
-                    (SELECT COUNT(*) FROM jobs WHERE state = 'dead'), \
-                    (SELECT COUNT(*) FROM jobs WHERE state = 'awaiting_order'), \
-                    (SELECT MIN(received_at) FROM jobs \
-                       WHERE state IN ('pending', 'in_flight', 'awaiting_order'))",
+                (SELECT COUNT(*) FROM jobs WHERE state = 'in_flight'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'delivered'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'dead'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'awaiting_order'), \
+                (SELECT received_at FROM jobs WHERE id = (SELECT MIN(m) FROM ( \
+                   SELECT MIN(id) AS m FROM jobs WHERE state IN ('pending', 'in_flight') \
+                   UNION ALL \
+                   SELECT MIN(id) FROM jobs WHERE state = 'awaiting_order') AS u))",
     )
     .fetch_one(pool)
     .await
