@@ -11,8 +11,8 @@ mod worker;
 pub use attempt::{dead_reason, decide};
 
 use crate::forward::{ClientOptions, Target};
-use crate::queue::batch::Finisher;
 use crate::queue::retry::RetryPolicy;
+use crate::queue::Finisher;
 use crate::queue::{Job, Store};
 use std::sync::Arc;
 use std::time::Duration;

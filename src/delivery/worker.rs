@@ -4,7 +4,7 @@
 use super::{dead_reason, decide, Delivery, DeliveryConfig};
 use crate::forward::{self, build_client};
 use crate::metrics as m;
-use crate::queue::batch::Finisher;
+use crate::queue::Finisher;
 use crate::queue::{Finish, Job};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;

@@ -1,6 +1,7 @@
 //! What an upstream answer means for the job: delivered, worth retrying, or permanently refused.
 //! Pure functions, so every status is covered by a unit test.
 
+use super::retry_after::parse_retry_after;
 use std::time::{Duration, SystemTime};
 
 /// The result of one attempt.
@@ -66,17 +67,6 @@ pub fn classify_error(e: &awc::error::SendRequestError) -> Outcome {
     }
 }
 
-/// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3). A date in the past means
-/// "now"; anything unparseable is ignored.
-pub fn parse_retry_after(v: &str, now: SystemTime) -> Option<Duration> {
-    let v = v.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,24 +114,6 @@ mod tests {
                 body: "{\"message\":\"bad\"}".into()
             }
         );
-    }
-
-    #[test]
-    fn retry_after_is_read_as_seconds_or_an_http_date() {
-        assert_eq!(
-            parse_retry_after("120", now()),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(parse_retry_after(" 0 ", now()), Some(Duration::ZERO));
-        let date = httpdate::fmt_http_date(now() + Duration::from_secs(90));
-        assert_eq!(
-            parse_retry_after(&date, now()),
-            Some(Duration::from_secs(90))
-        );
-        let past = httpdate::fmt_http_date(now() - Duration::from_secs(90));
-        assert_eq!(parse_retry_after(&past, now()), Some(Duration::ZERO));
-        assert_eq!(parse_retry_after("soon", now()), None);
-        assert_eq!(parse_retry_after("-5", now()), None);
     }
 
     #[test]

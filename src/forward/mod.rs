@@ -5,10 +5,12 @@
 
 mod classify;
 mod client;
+mod retry_after;
 mod target;
 
 pub use classify::{classify, classify_error, Outcome};
 pub use client::{build_client, ClientOptions};
+pub use retry_after::parse_retry_after;
 pub use target::{order_path, Target};
 
 use std::time::{Duration, Instant};

@@ -3,13 +3,24 @@
 //! the pure schedule in `retry`) or dead letter. The same [`Store`] trait is implemented for
 //! SQLite (embedded, default) and PostgreSQL (several replicas sharing one queue).
 //!
-//! CONTRACT STUB: the queue helper replaces the bodies; the public surface below is what the
-//! rest of the crate uses and must keep its shape.
+//! Layout: `types` (data in and out), `plan` (the pure rules of a batch: dedupe repeats, lock
+//! keys, order heads), `rows` + `filter` (shared decoding and admin filters), one folder per
+//! backend, `batch` (group commit for acceptance and outcomes), `retry` (the pure schedule).
 
-pub mod batch;
+mod batch;
+mod db_error;
+mod filter;
+mod plan;
+mod postgres;
 pub mod retry;
+mod rows;
+mod sqlite;
 mod types;
 
+#[cfg(test)]
+mod tests;
+
+pub use batch::{Acceptor, AcceptorConfig, Finisher};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -17,12 +28,29 @@ use std::sync::Arc;
 
 /// Opens the store named by `url` (`sqlite://…` or `postgres://…`), creating the SQLite file and
 /// its folder if needed, and runs migrations (safe when several replicas start at once).
-pub async fn open(_url: &str, _opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
-    todo!("queue helper")
+///
+/// PostgreSQL: `opts.pool_size` connections, each with `statement_timeout` set at connect;
+/// acquiring a connection waits at most a few seconds, then the call fails `Unavailable`.
+/// The pool reconnects by itself when the server comes back. SQLite: one writer connection
+/// (WAL, `synchronous=FULL`) and up to `min(pool_size, 4)` readers.
+pub async fn open(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PgStore::open(url, opts).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url, opts).await?))
+    } else {
+        Err(StoreError::Other(
+            "database URL must start with sqlite: or postgres://".into(),
+        ))
+    }
 }
 
 /// Everything the gateway keeps. All times are Unix milliseconds passed in by the caller, so
-/// behaviour is testable without sleeping. Every method is one transaction.
+/// behaviour is testable without sleeping. Every method is one transaction (except `purge`,
+/// which deletes in chunks of a few thousand rows, one transaction each).
+///
+/// Attempts are counted when a job is leased (so a worker that crashes mid-delivery still
+/// used up an attempt); `Job::attempts` is the count before the current one.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Cheap round trip, for `/readyz`.
@@ -33,6 +61,13 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `Duplicate`. When `lease` is given, each new `Pending` job that is the oldest unfinished
     /// job of its order is inserted already leased to `lease.owner` (returned `leased: true`) so
     /// the caller can deliver it at once without a second write. Results are in input order.
+    ///
+    /// A repeat of the same event inside one batch answers `Duplicate` of its first
+    /// occurrence; a window of 0 or less turns dedupe off. An `AwaitingOrder` job whose
+    /// `(vendor, correlation_key)` has a live registration is stored `Pending` with that
+    /// order (never leased: the caller's `NewJob` does not know the order). A `Pending` job
+    /// without order, account or body, or an `AwaitingOrder` one without correlation key or
+    /// body, fails the whole batch with `Other`.
     async fn accept_batch(
         &self,
         jobs: &[NewJob],
@@ -54,27 +89,33 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Returns how many applied.
     async fn finish_batch(&self, owner: &str, outcomes: &[Finish]) -> Result<u64, StoreError>;
 
-    /// Gives back every job leased by `owner` (graceful shutdown): they are due again now.
+    /// Gives back every job leased by `owner` (graceful shutdown): they are due again now,
+    /// and the attempt counted when they were leased is given back too.
     async fn release(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError>;
 
     /// Counts by state and the age of the oldest undelivered job (metrics, readiness, 503 guard).
     async fn stats(&self, now_ms: i64) -> Result<QueueStats, StoreError>;
 
-    /// Admin listing, newest first, keyset-paginated by `filter.before_id`.
+    /// Admin listing, newest first, keyset-paginated by `filter.before_id`; `limit` 0 means
+    /// 100, and at most 1000 are returned.
     async fn list(&self, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError>;
     async fn get(&self, id: JobId) -> Result<Option<JobDetail>, StoreError>;
     /// Makes the given dead (or delivered) jobs pending again, due now, attempts reset.
     /// With `rewrite`, the job's order/account/body are replaced first (re-translation).
+    /// `false` when the job does not exist, is not dead or delivered, or has no translation
+    /// (an unmappable dead letter can only be replayed with a rewrite).
     async fn replay(
         &self,
         id: JobId,
         rewrite: Option<&Rewrite>,
         now_ms: i64,
     ) -> Result<bool, StoreError>;
-    /// Ids of jobs matching `filter` (for "replay all dead letters of vendor X").
+    /// Ids of jobs matching `filter` (for "replay all dead letters of vendor X"), newest
+    /// first; `limit` 0 means all.
     async fn ids(&self, filter: &JobFilter) -> Result<Vec<JobId>, StoreError>;
 
     /// Deletes delivered jobs delivered before `before_ms` and dedupe keys expired at `now_ms`.
+    /// Returns how many jobs were deleted. Dead letters are kept.
     async fn purge(&self, before_ms: i64, now_ms: i64) -> Result<u64, StoreError>;
 
     // ---- order correlation ----
@@ -82,6 +123,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Inserts or replaces a registration; jobs of the same `(vendor, correlation_key)` waiting
     /// in `awaiting_order` get its order/account and become pending, due now. Returns how many.
     async fn put_registration(&self, reg: &Registration, now_ms: i64) -> Result<u64, StoreError>;
+    /// The registration, unless it expired at `now_ms`.
     async fn get_registration(
         &self,
         vendor: &str,
@@ -89,6 +131,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         now_ms: i64,
     ) -> Result<Option<Registration>, StoreError>;
     async fn delete_registration(&self, vendor: &str, key: &str) -> Result<bool, StoreError>;
+    /// Registrations (expired ones too, until `expire_correlation` removes them) ordered by
+    /// `(correlation_key, vendor)`, keys after `after_key`; `limit` 0 means 100, at most 1000.
     async fn list_registrations(
         &self,
         vendor: Option<&str>,
@@ -97,12 +141,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     ) -> Result<Vec<Registration>, StoreError>;
     /// Stores a per-invite callback (only the SHA-256 of its token is kept).
     async fn put_callback(&self, cb: &Callback) -> Result<(), StoreError>;
+    /// The callback, unless it expired at `now_ms`.
     async fn get_callback(
         &self,
         token_sha256: &str,
         now_ms: i64,
     ) -> Result<Option<Callback>, StoreError>;
     async fn delete_callback(&self, token_sha256: &str) -> Result<bool, StoreError>;
+    /// Newest first; `limit` 0 means 100, at most 1000.
     async fn list_callbacks(
         &self,
         vendor: Option<&str>,

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 
 pub type JobId = i64;
 
-#[derive(Debug, thiserror::Error)]
+/// `Clone` so a failed group commit can answer every caller in the batch with the same error.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or timed out: callers answer 503 and retry later.
     #[error("store unavailable: {0}")]

@@ -2,7 +2,7 @@
 
 use crate::delivery::Delivery;
 use crate::domain::Secret;
-use crate::queue::batch::Acceptor;
+use crate::queue::Acceptor;
 use crate::queue::{QueueStats, Store};
 use crate::stackone::ResultValidator;
 use crate::vendors::Registry;

@@ -1,7 +1,7 @@
 //! Durable delivery: retries with backoff, Retry-After, dead letters and replay, duplicates,
 //! per-order ordering.
 
-use crate::helpers::{acme_event, json, spawn_app_with, with_test_vendors};
+use crate::helpers::{acme_event, spawn_app_with, with_test_vendors};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

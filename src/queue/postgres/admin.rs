@@ -1,0 +1,156 @@
+//! Admin reads and maintenance on PostgreSQL: stats, listing, detail, replay, purge. All on the shared pool.
+
+use crate::queue::db_error::from_sqlx;
+use crate::queue::filter::{where_clause, Bind, Dialect};
+use crate::queue::rows::{page_limit, DetailRow, SummaryRow, DETAIL_COLUMNS, SUMMARY_COLUMNS};
+use crate::queue::{JobDetail, JobFilter, JobId, JobSummary, QueueStats, Rewrite, StoreError};
+use sqlx::PgPool;
+
+/// Rows deleted per purge transaction, so a first purge after months does not hold row locks
+/// and bloat one transaction for minutes.
+const PURGE_CHUNK: i64 = 5_000;
+
+pub(super) async fn stats(pool: &PgPool, now_ms: i64) -> Result<QueueStats, StoreError> {
+    // One count per state, each over that state's partial index. The oldest undelivered job
+    // is the lowest id among them (ids follow arrival), found through the same indexes.
+    type Row = (i64, i64, i64, i64, i64, Option<i64>);
+    let (pending, in_flight, delivered, dead, awaiting, oldest): Row = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'in_flight'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'delivered'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'dead'), \
+                (SELECT COUNT(*) FROM jobs WHERE state = 'awaiting_order'), \
+                (SELECT received_at FROM jobs WHERE id = (SELECT MIN(m) FROM ( \
+                   SELECT MIN(id) AS m FROM jobs WHERE state IN ('pending', 'in_flight') \
+                   UNION ALL \
+                   SELECT MIN(id) FROM jobs WHERE state = 'awaiting_order') AS u))",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(from_sqlx)?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(QueueStats {
+        pending: n(pending),
+        in_flight: n(in_flight),
+        delivered: n(delivered),
+        dead: n(dead),
+        awaiting_order: n(awaiting),
+        oldest_undelivered_age_ms: oldest.map_or(0, |t| now_ms.saturating_sub(t).max(0)),
+    })
+}
+
+fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    binds: Vec<Bind>,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    q
+}
+
+pub(super) async fn list(pool: &PgPool, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError> {
+    let (cond, binds) = where_clause(filter, Dialect::Postgres);
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM jobs {cond} ORDER BY id DESC LIMIT {}",
+        page_limit(filter.limit)
+    );
+    let rows: Vec<SummaryRow> = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
+        .fetch_all(pool)
+        .await
+        .map_err(from_sqlx)?;
+    rows.into_iter().map(JobSummary::try_from).collect()
+}
+
+pub(super) async fn ids(pool: &PgPool, filter: &JobFilter) -> Result<Vec<JobId>, StoreError> {
+    let (cond, binds) = where_clause(filter, Dialect::Postgres);
+    // 0 = every match (bulk replay); otherwise at most `limit`.
+    let limit = if filter.limit == 0 {
+        "ALL".to_owned()
+    } else {
+        filter.limit.to_string()
+    };
+    let sql = format!("SELECT id FROM jobs {cond} ORDER BY id DESC LIMIT {limit}");
+    let rows: Vec<(i64,)> = bind_all(sqlx::query_as(sqlx::AssertSqlSafe(sql)), binds)
+        .fetch_all(pool)
+        .await
+        .map_err(from_sqlx)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+pub(super) async fn get(pool: &PgPool, id: JobId) -> Result<Option<JobDetail>, StoreError> {
+    let sql = format!("SELECT {DETAIL_COLUMNS} FROM jobs WHERE id = $1");
+    let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(from_sqlx)?;
+    row.map(JobDetail::try_from).transpose()
+}
+
+pub(super) async fn replay(
+    pool: &PgPool,
+    id: JobId,
+    rewrite: Option<&Rewrite>,
+    now_ms: i64,
+) -> Result<bool, StoreError> {
+    // Without a rewrite only a job that was translated can go back to pending; an unmappable
+    // dead letter needs re-translation first.
+    let done = sqlx::query(
+        "UPDATE jobs SET state = 'pending', next_attempt_at = $2, attempts = 0, \
+           lease_owner = NULL, lease_until = NULL, delivered_at = NULL, updated_at = $2, \
+           order_id = COALESCE($3::text, order_id), account_id = COALESCE($4, account_id), \
+           body = COALESCE($5, body), rule = CASE WHEN $6 THEN $7::text ELSE rule END \
+         WHERE id = $1 AND state IN ('dead', 'delivered') \
+           AND COALESCE($3, order_id) IS NOT NULL AND COALESCE($4, account_id) IS NOT NULL \
+           AND COALESCE($5, body) IS NOT NULL",
+    )
+    .bind(id)
+    .bind(now_ms)
+    .bind(rewrite.map(|r| r.order_id.as_str()))
+    .bind(rewrite.map(|r| r.account_id.as_str()))
+    .bind(rewrite.map(|r| r.body.as_str()))
+    .bind(rewrite.is_some())
+    .bind(rewrite.and_then(|r| r.rule.as_deref()))
+    .execute(pool)
+    .await
+    .map_err(from_sqlx)?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub(super) async fn purge(pool: &PgPool, before_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
+    let mut total = 0;
+    loop {
+        let done = sqlx::query(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs \
+               WHERE state = 'delivered' AND delivered_at < $1 LIMIT $2)",
+        )
+        .bind(before_ms)
+        .bind(PURGE_CHUNK)
+        .execute(pool)
+        .await
+        .map_err(from_sqlx)?;
+        total += done.rows_affected();
+        if done.rows_affected() < PURGE_CHUNK as u64 {
+            break;
+        }
+    }
+    loop {
+        let done = sqlx::query(
+            "DELETE FROM dedupe WHERE (vendor, event_key) IN (SELECT vendor, event_key \
+               FROM dedupe WHERE expires_at <= $1 LIMIT $2)",
+        )
+        .bind(now_ms)
+        .bind(PURGE_CHUNK)
+        .execute(pool)
+        .await
+        .map_err(from_sqlx)?;
+        if done.rows_affected() < PURGE_CHUNK as u64 {
+            break;
+        }
+    }
+    Ok(total)
+}

@@ -1,0 +1,227 @@
+//! The embedded SQLite store: one writer connection (SQLite serialises writers anyway, and one
+//! connection makes every write transaction atomic without retries) in WAL mode with
+//! `synchronous=FULL`, so a webhook acknowledged after commit survives a power loss; plus a
+//! small pool of readers for admin queries and correlation look-ups, which WAL lets run beside
+//! the writer.
+
+mod accept;
+mod admin;
+mod correlation;
+mod lease;
+
+use super::db_error::{from_migrate, from_sqlx};
+use super::{
+    Accepted, Callback, Finish, Job, JobDetail, JobFilter, JobId, JobSummary, Lease, NewJob,
+    QueueStats, Registration, Rewrite, Store, StoreError, StoreOptions,
+};
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a writer waits for the connection (other writes queue behind a group commit).
+const WRITER_ACQUIRE: Duration = Duration::from_secs(10);
+/// How long a reader waits for a pooled connection.
+const READER_ACQUIRE: Duration = Duration::from_secs(5);
+/// How long SQLite waits on a lock held by another process (the CLI working on the file).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub(crate) struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating the file and its folder) and migrates the database at `url`.
+    pub(crate) async fn open(url: &str, opts: &StoreOptions) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Other(format!("bad SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(false);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        if !in_memory {
+            if let Some(dir) = options.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    tokio::fs::create_dir_all(dir).await.map_err(|e| {
+                        StoreError::Other(format!("cannot create {}: {e}", dir.display()))
+                    })?;
+                }
+            }
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .acquire_timeout(WRITER_ACQUIRE)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await
+            .map_err(from_sqlx)?;
+        MIGRATOR.run(&writer).await.map_err(from_migrate)?;
+        // An in-memory database exists only inside its one connection: read through it too.
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(opts.pool_size.clamp(1, 4))
+                .acquire_timeout(READER_ACQUIRE)
+                .connect_with(options)
+                .await
+                .map_err(from_sqlx)?
+        };
+        Ok(Self { writer, reader })
+    }
+
+    /// Starts a write transaction that holds SQLite's write lock from the first statement, so
+    /// a concurrent writer in another process waits (busy timeout) instead of failing midway.
+    async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(from_sqlx)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.reader)
+            .await
+            .map_err(from_sqlx)?;
+        Ok(())
+    }
+
+    async fn accept_batch(
+        &self,
+        jobs: &[NewJob],
+        dedupe_window_ms: i64,
+        lease: Option<&Lease>,
+    ) -> Result<Vec<Accepted>, StoreError> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.write_tx().await?;
+        let out = accept::accept_batch(&mut tx, jobs, dedupe_window_ms, lease).await?;
+        tx.commit().await.map_err(from_sqlx)?;
+        Ok(out)
+    }
+
+    async fn lease_due(
+        &self,
+        lease: &Lease,
+        now_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        lease::lease_due(&self.writer, lease, now_ms, limit).await
+    }
+
+    async fn finish_batch(&self, owner: &str, outcomes: &[Finish]) -> Result<u64, StoreError> {
+        lease::finish_batch(&self.writer, owner, outcomes).await
+    }
+
+    async fn release(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError> {
+        lease::release(&self.writer, owner, now_ms).await
+    }
+
+    async fn stats(&self, now_ms: i64) -> Result<QueueStats, StoreError> {
+        admin::stats(&self.reader, now_ms).await
+    }
+
+    async fn list(&self, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError> {
+        admin::list(&self.reader, filter).await
+    }
+
+    async fn get(&self, id: JobId) -> Result<Option<JobDetail>, StoreError> {
+        admin::get(&self.reader, id).await
+    }
+
+    async fn replay(
+        &self,
+        id: JobId,
+        rewrite: Option<&Rewrite>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        admin::replay(&self.writer, id, rewrite, now_ms).await
+    }
+
+    async fn ids(&self, filter: &JobFilter) -> Result<Vec<JobId>, StoreError> {
+        admin::ids(&self.reader, filter).await
+    }
+
+    async fn purge(&self, before_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
+        admin::purge(&self.writer, before_ms, now_ms).await
+    }
+
+    async fn put_registration(&self, reg: &Registration, now_ms: i64) -> Result<u64, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let n = correlation::put_registration(&mut tx, reg, now_ms).await?;
+        tx.commit().await.map_err(from_sqlx)?;
+        Ok(n)
+    }
+
+    async fn get_registration(
+        &self,
+        vendor: &str,
+        key: &str,
+        now_ms: i64,
+    ) -> Result<Option<Registration>, StoreError> {
+        correlation::get_registration(&self.reader, vendor, key, now_ms).await
+    }
+
+    async fn delete_registration(&self, vendor: &str, key: &str) -> Result<bool, StoreError> {
+        correlation::delete_registration(&self.writer, vendor, key).await
+    }
+
+    async fn list_registrations(
+        &self,
+        vendor: Option<&str>,
+        limit: usize,
+        after_key: Option<&str>,
+    ) -> Result<Vec<Registration>, StoreError> {
+        correlation::list_registrations(&self.reader, vendor, limit, after_key).await
+    }
+
+    async fn put_callback(&self, cb: &Callback) -> Result<(), StoreError> {
+        correlation::put_callback(&self.writer, cb).await
+    }
+
+    async fn get_callback(
+        &self,
+        token_sha256: &str,
+        now_ms: i64,
+    ) -> Result<Option<Callback>, StoreError> {
+        correlation::get_callback(&self.reader, token_sha256, now_ms).await
+    }
+
+    async fn delete_callback(&self, token_sha256: &str) -> Result<bool, StoreError> {
+        correlation::delete_callback(&self.writer, token_sha256).await
+    }
+
+    async fn list_callbacks(
+        &self,
+        vendor: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Callback>, StoreError> {
+        correlation::list_callbacks(&self.reader, vendor, limit).await
+    }
+
+    async fn expire_correlation(
+        &self,
+        before_ms: i64,
+        now_ms: i64,
+    ) -> Result<(u64, u64), StoreError> {
+        let mut tx = self.write_tx().await?;
+        let n = correlation::expire_correlation(&mut tx, before_ms, now_ms).await?;
+        tx.commit().await.map_err(from_sqlx)?;
+        Ok(n)
+    }
+}
