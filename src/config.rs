@@ -238,9 +238,10 @@ impl Settings {
     ) -> Result<Self, ConfigError> {
         // Vendor secrets share the prefix but are not settings; envy would ignore them anyway,
         // we drop them so nothing secret is even parsed here.
+        // An empty value means unset (`RELAY_ADMIN_TOKEN=` in a compose file or a shell).
         let vars = vars
             .into_iter()
-            .filter(|(k, _)| !k.starts_with("RELAY_SECRET_"));
+            .filter(|(k, v)| !k.starts_with("RELAY_SECRET_") && !v.is_empty());
         let s: Settings = envy::prefixed("RELAY_").from_iter(vars).map_err(|e| {
             ConfigError::Env(match e {
                 envy::Error::MissingValue(f) => format!("RELAY_{} is required", f.to_uppercase()),

@@ -50,9 +50,44 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// The time signed timestamps are checked against, Unix ms.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// What `build` needs besides the settings.
+#[derive(Clone)]
+pub struct BuildOptions {
+    /// Vendor secrets (`EnvSecrets` in production).
+    pub secrets: Arc<dyn SecretSource>,
+    /// Replaces the system clock for signature timestamp checks only (replay windows), so the
+    /// test suite and the demo can verify vendors' published samples at their own time. Every
+    /// other time (receipt, leases, retries) stays the system clock.
+    pub verification_clock: Option<Clock>,
+}
+
+impl std::fmt::Debug for BuildOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildOptions")
+            .field("verification_clock", &self.verification_clock.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<Arc<dyn SecretSource>> for BuildOptions {
+    fn from(secrets: Arc<dyn SecretSource>) -> Self {
+        Self {
+            secrets,
+            verification_clock: None,
+        }
+    }
+}
+
 impl Application {
-    /// Builds the gateway from `settings`, reading vendor secrets from `secrets`.
-    pub async fn build(settings: Settings, secrets: Arc<dyn SecretSource>) -> anyhow::Result<Self> {
+    /// Builds the gateway from `settings`, reading vendor secrets from `opts.secrets`.
+    pub async fn build(settings: Settings, opts: impl Into<BuildOptions>) -> anyhow::Result<Self> {
+        let BuildOptions {
+            secrets,
+            verification_clock,
+        } = opts.into();
         let api_key = settings
             .api_key
             .clone()
@@ -161,6 +196,8 @@ impl Application {
             metrics: Some(handle),
             queue,
             registration_retention: settings.registration_retention(),
+            verification_clock: verification_clock
+                .unwrap_or_else(|| Arc::new(|| chrono::Utc::now().timestamp_millis())),
         });
         if settings.admin_token.is_none() {
             tracing::info!("admin API disabled: set RELAY_ADMIN_TOKEN to enable /admin");

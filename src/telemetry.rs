@@ -9,7 +9,14 @@ use tracing_subscriber::{fmt, EnvFilter};
 /// Installs the global subscriber. `format: None` picks pretty on a terminal, JSON otherwise.
 /// Safe to call more than once (later calls do nothing), which the test helpers rely on.
 pub fn init(format: Option<LogFormat>) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    init_with_default(format, "info");
+}
+
+/// Like [`init`], with another filter when `RUST_LOG` is unset (the demo keeps its own output
+/// readable with `warn`).
+pub fn init_with_default(format: Option<LogFormat>, default_filter: &str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let format = format.unwrap_or(if std::io::stdout().is_terminal() {
         LogFormat::Pretty
     } else {

@@ -21,7 +21,7 @@ pub struct DemoArgs {
 }
 
 pub async fn run(a: DemoArgs) -> anyhow::Result<ExitCode> {
-    crate::telemetry::init(Some(crate::config::LogFormat::Pretty));
+    crate::telemetry::init_with_default(Some(crate::config::LogFormat::Pretty), "warn");
     let ok = crate::demo::run(crate::demo::DemoOptions {
         mappings: a.mappings,
         fixtures: a.fixtures,

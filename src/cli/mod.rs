@@ -130,7 +130,10 @@ async fn serve() -> anyhow::Result<ExitCode> {
     crate::telemetry::init(settings.log_format());
     let app = crate::startup::Application::build(
         settings,
-        std::sync::Arc::new(crate::signature::EnvSecrets),
+        crate::startup::BuildOptions {
+            secrets: std::sync::Arc::new(crate::signature::EnvSecrets),
+            verification_clock: None,
+        },
     )
     .await?;
     app.run_until_stopped().await?;

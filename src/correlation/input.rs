@@ -87,9 +87,12 @@ impl CallbackInput {
     }
 }
 
+/// `(line number, what it says)` pairs of an import file.
+pub type Numbered<T> = Vec<(usize, T)>;
+
 /// Parses a JSON-lines import: one `RegistrationInput` per non-blank line. Returns the good lines
 /// and the bad ones, each with its 1-based line number (and, for bad ones, the reason).
-pub fn parse_jsonl(text: &str) -> (Vec<(usize, RegistrationInput)>, Vec<(usize, String)>) {
+pub fn parse_jsonl(text: &str) -> (Numbered<RegistrationInput>, Numbered<String>) {
     let mut ok = Vec::new();
     let mut bad = Vec::new();
     for (i, line) in text.lines().enumerate() {

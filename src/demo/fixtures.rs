@@ -6,6 +6,12 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// The time the published samples were sent, Unix ms: CodeSignal's sample carries
+/// `triggeredOn: 1553720789347` inside its signed content, so replay protection accepts it only
+/// near that time. The test suite and the demo check signed timestamps against this clock (and
+/// sign the other vendors' fixtures at it), so the samples are used verbatim.
+pub const FIXTURE_CLOCK_MS: i64 = 1_553_720_789_347 + 60_000;
+
 /// One fixture case.
 #[derive(Debug, Clone)]
 pub struct Case {

@@ -69,6 +69,8 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     pub queue: Arc<QueueWatch>,
     pub registration_retention: Duration,
+    /// Unix ms that signed timestamps are checked against (the system clock but in tests/demo).
+    pub verification_clock: crate::startup::Clock,
 }
 
 impl std::fmt::Debug for AppState {

@@ -193,7 +193,7 @@ async fn handle(
         query: req.query_string(),
         peer: req.peer_addr().map(|a| a.ip()),
         callback: callback.as_ref(),
-        now_ms: now.timestamp_millis(),
+        now_ms: (state.verification_clock)(),
     };
     let t = Instant::now();
     let verified = vendor.verifier.verify(&inbound);

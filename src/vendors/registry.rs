@@ -3,6 +3,7 @@
 //! `/readyz` and the logs. Reloads come from SIGHUP and from changes in the folder.
 
 use super::{load_dir, LoadError, LoadOptions, VendorSet};
+use crate::metrics as m;
 use crate::signature::{SecretSource, VerifierContext};
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
@@ -102,6 +103,8 @@ impl Registry {
             Ok(set) => {
                 let n = set.len();
                 self.current.store(Arc::new(set));
+                metrics::counter!(m::MAPPING_RELOADS, "result" => "ok").increment(1);
+                metrics::gauge!(m::VENDORS_LOADED).set(n as f64);
                 *status = ReloadStatus {
                     at: Utc::now(),
                     ok: true,
@@ -112,6 +115,7 @@ impl Registry {
                 Ok(n)
             }
             Err(errors) => {
+                metrics::counter!(m::MAPPING_RELOADS, "result" => "rejected").increment(1);
                 let msgs: Vec<String> = errors.iter().map(ToString::to_string).collect();
                 for m in &msgs {
                     tracing::error!(problem = %m, "mapping reload rejected; the running set stays");
@@ -127,34 +131,44 @@ impl Registry {
         }
     }
 
-    /// Reloads on SIGHUP and, when `watch` is set, on changes in the folder (debounced: an editor
-    /// saving a file emits several events). Runs until `stop` is cancelled.
-    pub async fn watch(self: Arc<Self>, watch: bool, stop: CancellationToken) {
+    /// Starts watching the folder (when `watch` is set) and returns the reload loop to run: it
+    /// reloads on SIGHUP and on changes in the folder (debounced: an editor saving a file emits
+    /// several events) until `stop` is cancelled. The watcher is registered before this returns,
+    /// so no change made after start-up is missed.
+    pub fn watch(
+        self: Arc<Self>,
+        watch: bool,
+        stop: CancellationToken,
+    ) -> impl std::future::Future<Output = ()> + Send {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
-        let _watcher = if watch {
+        let watcher = if watch {
             self.start_watcher(tx.clone())
         } else {
             None
         };
-        let mut hup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGHUP; reload on signal is off");
-                None
-            }
-        };
-        loop {
-            tokio::select! {
-                _ = stop.cancelled() => return,
-                Some(()) = rx.recv() => {
-                    // Let a burst of file events settle, then reload once.
-                    tokio::time::sleep(Duration::from_millis(250)).await;
-                    while rx.try_recv().is_ok() {}
-                    let _ = self.reload();
+        async move {
+            let _keep = (watcher, tx);
+            let mut hup = match tokio::signal::unix::signal(
+                tokio::signal::unix::SignalKind::hangup(),
+            ) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGHUP; reload on signal is off");
+                    None
                 }
-                Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => {
-                    tracing::info!("SIGHUP: reloading mappings");
-                    let _ = self.reload();
+            };
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    Some(()) = rx.recv() => {
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                        while rx.try_recv().is_ok() {}
+                        let _ = self.reload();
+                    }
+                    Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => {
+                        tracing::info!("SIGHUP: reloading mappings");
+                        let _ = self.reload();
+                    }
                 }
             }
         }

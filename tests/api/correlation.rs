@@ -52,7 +52,11 @@ async fn register(
 
 #[tokio::test]
 async fn an_order_echoed_in_the_payload_as_account_colon_order_is_used_directly() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(Options {
+        clock: Some(assessment_relay::demo::fixtures::FIXTURE_CLOCK_MS),
+        ..Options::default()
+    })
+    .await;
     let mut c = case("codesignal", "company-test-session-finished");
     let mut payload: serde_json::Value = serde_json::from_slice(&c.payload).unwrap();
     payload["payload"]["externalId"] = json!("acct-9:ord-9");

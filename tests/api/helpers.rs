@@ -5,7 +5,7 @@ use assessment_relay::config::Settings;
 use assessment_relay::demo::fixtures::{self, Case};
 use assessment_relay::domain::VendorId;
 use assessment_relay::signature::{MapSecrets, Signed, VerifierContext};
-use assessment_relay::startup::Application;
+use assessment_relay::startup::{Application, BuildOptions};
 use assessment_relay::vendors::{load_file, LoadOptions, Vendor};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -68,6 +68,8 @@ pub struct Options {
     pub secrets: Option<MapSecrets>,
     /// Reuse this database URL (default: a fresh SQLite file).
     pub database_url: Option<String>,
+    /// Verify (and sign) signed timestamps at this Unix ms instead of now.
+    pub clock: Option<i64>,
 }
 
 impl Options {
@@ -85,9 +87,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub mappings: PathBuf,
     pub secrets: MapSecrets,
-    pub database_url: String,
-    pub data_dir: tempfile::TempDir,
-    server: tokio::task::JoinHandle<anyhow::Result<()>>,
+    /// Keeps the temporary store alive as long as the app.
+    _data_dir: tempfile::TempDir,
+    pub clock: Option<i64>,
+    _server: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -137,7 +140,14 @@ pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
     // Later entries override earlier ones, as in a shell.
     let vars: std::collections::BTreeMap<String, String> = vars.into_iter().collect();
     let settings = Settings::from_vars(vars).expect("test settings are valid");
-    let app = Application::build(settings, Arc::new(secrets.clone()))
+    let clock = o
+        .clock
+        .map(|ms| Arc::new(move || ms) as assessment_relay::startup::Clock);
+    let opts = BuildOptions {
+        secrets: Arc::new(secrets.clone()),
+        verification_clock: clock,
+    };
+    let app = Application::build(settings, opts)
         .await
         .expect("the app builds");
     assert_eq!(app.port(), port);
@@ -152,18 +162,13 @@ pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
             .unwrap(),
         mappings,
         secrets,
-        database_url,
-        data_dir,
-        server,
+        _data_dir: data_dir,
+        clock: o.clock,
+        _server: server,
     }
 }
 
 impl TestApp {
-    /// Stops the server task (as a crash would: no graceful shutdown).
-    pub fn abort(&self) {
-        self.server.abort();
-    }
-
     pub fn vendor(&self, name: &str) -> Vendor {
         let ctx = VerifierContext::default();
         load_file(
@@ -179,9 +184,12 @@ impl TestApp {
 
     /// What vendor `name` would send with `body` now, for the URL `url`.
     pub fn sign(&self, name: &str, body: &[u8], url: &str) -> Signed {
+        let now = self
+            .clock
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
         self.vendor(name)
             .verifier
-            .sign(body, chrono::Utc::now().timestamp_millis(), Some(url))
+            .sign(body, now, Some(url))
             .expect("signs")
     }
 
@@ -264,19 +272,6 @@ impl TestApp {
 /// Every bundled fixture case.
 pub fn cases() -> Vec<Case> {
     fixtures::load(&repo().join("tests/fixtures")).expect("fixtures load")
-}
-
-/// The first deliverable case of `vendor` (not ignored).
-pub fn deliverable(vendor: &str) -> Case {
-    cases()
-        .into_iter()
-        .find(|c| {
-            c.vendor == vendor
-                && !c.expected.ignored
-                && c.context.registration.is_none()
-                && c.context.callback.is_none()
-        })
-        .unwrap_or_else(|| panic!("a deliverable {vendor} fixture with the order in the payload"))
 }
 
 /// A copy of the bundled mappings in a temp dir, to edit in a test.

@@ -62,7 +62,7 @@ async fn metrics_count_webhooks_by_vendor_and_outcome_and_rejections_by_cause() 
             "metricsacme",
             acme_event("m5", "o5", "PASS"),
             &[
-                ("x-acme-signature".into(), "00".into()),
+                ("x-acme-signature".into(), "0".repeat(64)),
                 (
                     "x-acme-timestamp".into(),
                     chrono::Utc::now().timestamp().to_string(),
@@ -178,7 +178,7 @@ async fn readiness_reports_the_store_the_mappings_the_workers_and_disabled_vendo
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_trickles_its_body_is_cut_off_with_408() {
     let (_d, o) = with_test_vendors();
     let app = spawn_app_with(o.env("RELAY_CLIENT_REQUEST_TIMEOUT_MS", "1000")).await;
@@ -186,19 +186,22 @@ async fn a_client_that_trickles_its_body_is_cut_off_with_408() {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(b"POST /webhooks/acme HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":").unwrap();
     let started = Instant::now();
-    // One byte a second: never finishes within the limit.
+    // One byte a second on a clone of the socket: never finishes within the limit. The answer is
+    // read meanwhile (after it, the server closes and further writes fail).
+    let mut w = s.try_clone().unwrap();
     let writer = std::thread::spawn(move || {
-        for _ in 0..5 {
+        for _ in 0..8 {
             std::thread::sleep(Duration::from_secs(1));
-            if s.write_all(b" ").is_err() {
+            if w.write_all(b" ").is_err() {
                 break;
             }
         }
-        s
     });
-    let mut s = writer.join().unwrap();
-    let mut buf = Vec::new();
-    let _ = s.read_to_end(&mut buf);
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).unwrap_or(0);
+    buf.truncate(n);
+    drop(s);
+    let _ = writer.join();
     let text = String::from_utf8_lossy(&buf);
     assert!(text.starts_with("HTTP/1.1 408"), "got: {text}");
     assert!(text.contains("request_timeout"), "{text}");
@@ -309,8 +312,19 @@ async fn a_changed_mapping_is_reloaded_and_a_broken_one_is_refused_whole() {
         .as_str()
         .unwrap()
         .contains("acme.json"));
-    let (s, _) = app
-        .post_acme(&acme_event("r-after", "o-after", "PASS"))
-        .await;
-    assert_eq!(s, 202, "the previous set still serves");
+    // Sign with a good copy of the file (the test's own signing reads the folder).
+    let good = tempfile::tempdir().unwrap();
+    std::fs::write(good.path().join("acme.json"), &original).unwrap();
+    let body = acme_event("r-after", "o-after", "PASS");
+    let now = chrono::Utc::now().timestamp_millis();
+    let headers = crate::helpers::sign_with(
+        good.path(),
+        "acme",
+        &crate::helpers::secret_for("acme"),
+        &body,
+        now,
+    )
+    .headers;
+    let r = app.post_raw("acme", body, &headers).await;
+    assert_eq!(r.status(), 202, "the previous set still serves");
 }
