@@ -71,6 +71,9 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(WRITER_ACQUIRE)
+            // A local file connection does not go stale; a ping per transaction would be one
+            // more round trip to SQLite's thread on the path every webhook takes.
+            .test_before_acquire(false)
             .idle_timeout(None)
             .max_lifetime(None)
             .connect_with(options.clone().pragma("cache_size", WRITER_CACHE_KIB))
