@@ -5,6 +5,7 @@
 //!   cargo bench --bench store                     # SQLite; PostgreSQL too when
 //!   RELAY_TEST_POSTGRES_URL=$(scripts/pg-start.sh) cargo bench --bench store
 //!   RELAY_BENCH_JOBS=20000 …                      # fewer jobs (default 50 000)
+//!   RELAY_BENCH_SCENARIOS=store,group …           # a subset (default all three)
 //!
 //! Scenarios, each on a fresh database:
 //! - `store`: `accept_batch` of 256 (one job per order, all leased on insert as the gateway
@@ -205,7 +206,11 @@ async fn run(name: &str, open_fresh: impl Fn(&str) -> String, n: usize) {
         pool_size: 8,
         statement_timeout_ms: 30_000,
     };
+    let wanted = std::env::var("RELAY_BENCH_SCENARIOS").unwrap_or_default();
     for scenario in ["store", "poll", "group"] {
+        if !wanted.is_empty() && !wanted.split(',').any(|w| w == scenario) {
+            continue;
+        }
         let s = open(&open_fresh(scenario), &opts).await.expect("open");
         match scenario {
             "store" => scenario_store(&s, n).await,

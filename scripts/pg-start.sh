@@ -6,7 +6,8 @@
 #
 # Idempotent: an initialised data dir is reused and a running server is left running. The server
 # refuses to run as root, so as root it runs as the `postgres` OS user (created if missing).
-# Only the URL goes to stdout; progress and errors go to stderr. Extra server settings can be
+# Only the URL goes to stdout; progress and errors go to stderr. Durability settings stay at
+# PostgreSQL's defaults (fsync, synchronous_commit on). Extra server settings can be
 # passed as `-c name=value` words in RELAY_PG_OPTS (e.g. "-c fsync=off" for faster test runs).
 set -euo pipefail
 
@@ -76,7 +77,7 @@ else
   log "starting on 127.0.0.1:$PORT ($DATA)"
   # shellcheck disable=SC2086 # RELAY_PG_OPTS is a list of words on purpose
   as_owner "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
-    -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$DATA -c max_connections=300 ${RELAY_PG_OPTS:-}" >&2 \
+    -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$DATA -c max_connections=300 -c shared_buffers=256MB -c max_wal_size=2GB ${RELAY_PG_OPTS:-}" >&2 \
     || { tail -n 30 "$DATA/server.log" >&2 || true; exit 1; }
 fi
 
