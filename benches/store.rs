@@ -190,12 +190,12 @@ async fn scenario_group(s: &Arc<dyn Store>, n: usize) {
     worker.await.ok();
     fin_task.await.ok();
     let all = start.elapsed().as_secs_f64();
-    let st = s.stats(t0).await.expect("stats");
+    let st = s.stats(t0, true).await.expect("stats");
     println!(
         "  group : accepted {} | accepted+finished {} ({} delivered by the fast path, {} pending)",
         rate(n, accepted),
         rate(n, all),
-        st.delivered,
+        st.delivered.unwrap_or(0),
         st.pending
     );
 }

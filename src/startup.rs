@@ -7,7 +7,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::forward::{ClientOptions, Target};
 use crate::metrics as m;
 use crate::queue::retry::RetryPolicy;
-use crate::queue::{Acceptor, AcceptorConfig, Finisher};
+use crate::queue::{Acceptor, AcceptorConfig, Writer};
 use crate::queue::{Store, StoreOptions};
 use crate::routes::{self, AppState, Limits, QueueWatch, RequestIdMiddleware};
 use crate::signature::{SecretSource, VerifierContext};
@@ -36,8 +36,9 @@ pub struct Application {
 struct Parts {
     stop: CancellationToken,
     background: Vec<JoinHandle<()>>,
-    acceptor_task: JoinHandle<()>,
-    finisher_task: JoinHandle<()>,
+    /// Kept to flush the last acceptances at shutdown.
+    acceptor: Acceptor,
+    writers: Vec<JoinHandle<()>>,
     delivery: Delivery,
     shutdown_timeout: Duration,
 }
@@ -134,8 +135,17 @@ impl Application {
         })?;
 
         let owner = settings.instance_id();
-        let (finisher, finisher_task) =
-            Finisher::spawn(store.clone(), owner.clone(), settings.commit_batch_max);
+        let jobs = Delivery::channel(settings.delivery_concurrency);
+        let (acceptor, finisher, writers) = Writer::spawn(
+            store.clone(),
+            AcceptorConfig {
+                batch_max: settings.commit_batch_max,
+                dedupe_window_ms: settings.dedupe_window().as_millis() as i64,
+                lease: Some((owner.clone(), settings.lease_ms as i64)),
+            },
+            owner.clone(),
+            Some(jobs.0.clone()),
+        );
         let delivery = Delivery::start(
             store.clone(),
             finisher,
@@ -155,17 +165,9 @@ impl Application {
                 },
                 owner: owner.clone(),
                 lease_ms: settings.lease_ms as i64,
-                poll_interval: Duration::from_millis(500),
+                poll_interval: Duration::from_millis(250),
             },
-        );
-        let (acceptor, acceptor_task) = Acceptor::spawn(
-            store.clone(),
-            AcceptorConfig {
-                batch_max: settings.commit_batch_max,
-                dedupe_window_ms: settings.dedupe_window().as_millis() as i64,
-                lease: Some((owner.clone(), settings.lease_ms as i64)),
-            },
-            Some(delivery.sender()),
+            jobs,
         );
 
         let stop = CancellationToken::new();
@@ -180,6 +182,7 @@ impl Application {
             ),
         ];
 
+        let acceptor_for_shutdown = acceptor.clone();
         let state = web::Data::new(AppState {
             registry,
             store,
@@ -259,8 +262,8 @@ impl Application {
             parts: Parts {
                 stop,
                 background,
-                acceptor_task,
-                finisher_task,
+                acceptor: acceptor_for_shutdown,
+                writers,
                 delivery,
                 shutdown_timeout: settings.shutdown_timeout(),
             },
@@ -296,12 +299,16 @@ impl Application {
         }
         tracing::info!("HTTP server stopped; draining");
         parts.stop.cancel();
-        // The acceptor ends once the server's workers (which hold its handles) are gone and every
-        // queued webhook is committed.
-        let _ = tokio::time::timeout(parts.shutdown_timeout, parts.acceptor_task).await;
+        // Every webhook the server answered is committed already; flush what is still queued
+        // (answered or not) before delivery gives back its leases.
+        let _ = tokio::time::timeout(parts.shutdown_timeout, parts.acceptor.flush()).await;
+        drop(parts.acceptor);
         parts.delivery.shutdown(parts.shutdown_timeout).await;
         drop(parts.delivery);
-        let _ = tokio::time::timeout(Duration::from_secs(5), parts.finisher_task).await;
+        // The writing tasks end once every handle is dropped and the queue is committed.
+        for t in parts.writers {
+            let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+        }
         for t in parts.background {
             let _ = tokio::time::timeout(Duration::from_secs(1), t).await;
         }
@@ -343,20 +350,23 @@ fn redact_url(url: &str) -> String {
     }
 }
 
-/// Refreshes queue statistics for the 503 guard, `/readyz` and the gauges.
+/// Refreshes queue statistics for the 503 guard, `/readyz` and the gauges: the depth every
+/// second, the count of delivered jobs (which walks all of them) once a minute.
 async fn watch_queue(store: Arc<dyn Store>, queue: Arc<QueueWatch>, stop: CancellationToken) {
-    loop {
+    for tick in 0u64.. {
         let now = chrono::Utc::now().timestamp_millis();
-        let stats = store.stats(now).await;
+        let stats = store.stats(now, tick % 60 == 0).await;
         if let Ok(s) = &stats {
             for (state, n) in [
-                ("pending", s.pending),
-                ("in_flight", s.in_flight),
+                ("pending", Some(s.pending)),
+                ("in_flight", Some(s.in_flight)),
                 ("delivered", s.delivered),
-                ("dead", s.dead),
-                ("awaiting_order", s.awaiting_order),
+                ("dead", Some(s.dead)),
+                ("awaiting_order", Some(s.awaiting_order)),
             ] {
-                metrics::gauge!(m::QUEUE_JOBS, "state" => state).set(n as f64);
+                if let Some(n) = n {
+                    metrics::gauge!(m::QUEUE_JOBS, "state" => state).set(n as f64);
+                }
             }
             metrics::gauge!(m::QUEUE_OLDEST_SECONDS)
                 .set(s.oldest_undelivered_age_ms as f64 / 1000.0);

@@ -14,6 +14,7 @@ use crate::forward::{ClientOptions, Target};
 use crate::queue::retry::RetryPolicy;
 use crate::queue::Finisher;
 use crate::queue::{Job, Store};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -40,6 +41,10 @@ pub struct DeliveryConfig {
 pub struct Delivery {
     jobs: async_channel::Sender<Job>,
     kick: Arc<Notify>,
+    /// A hint that jobs wait in the store for a poll (committed unleased, or freed by a
+    /// finished predecessor): finished deliveries kick the poller only while it is set, so an
+    /// idle queue is not polled after every delivery.
+    waiting: Arc<AtomicBool>,
     stop: CancellationToken,
     tracker: TaskTracker,
     semaphore: Arc<Semaphore>,
@@ -49,12 +54,27 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// Starts `cfg.threads` worker threads and the poller (on the current tokio runtime).
-    pub fn start(store: Arc<dyn Store>, finisher: Finisher, cfg: DeliveryConfig) -> Self {
-        let (tx, rx) = async_channel::bounded::<Job>(cfg.concurrency.max(1) * 4);
+    /// The channel leased jobs travel on, sized for `concurrency`: created first because both
+    /// acceptance (which leases on the fast path) and delivery need it.
+    pub fn channel(
+        concurrency: usize,
+    ) -> (async_channel::Sender<Job>, async_channel::Receiver<Job>) {
+        async_channel::bounded::<Job>(concurrency.max(1) * 4)
+    }
+
+    /// Starts `cfg.threads` worker threads and the poller (on the current tokio runtime),
+    /// taking jobs from `channel` (see [`Delivery::channel`]).
+    pub fn start(
+        store: Arc<dyn Store>,
+        finisher: Finisher,
+        cfg: DeliveryConfig,
+        channel: (async_channel::Sender<Job>, async_channel::Receiver<Job>),
+    ) -> Self {
+        let (tx, rx) = channel;
         let d = Delivery {
             jobs: tx,
             kick: Arc::new(Notify::new()),
+            waiting: Arc::new(AtomicBool::new(true)),
             stop: CancellationToken::new(),
             tracker: TaskTracker::new(),
             semaphore: Arc::new(Semaphore::new(cfg.concurrency.max(1))),
@@ -75,10 +95,19 @@ impl Delivery {
         self.jobs.clone()
     }
 
-    /// Asks the poller to look for due jobs now (e.g. a job finished and its order's next job
-    /// may be due, or a registration released waiting jobs).
+    /// Asks the poller to look for due jobs now: jobs were committed without a lease (the
+    /// fast path was full, or their order has an older job in flight), or a registration or a
+    /// replay made jobs due.
     pub fn kick(&self) {
+        self.waiting.store(true, Ordering::Relaxed);
         self.kick.notify_one();
+    }
+
+    /// After a delivery: its order's next job may be due now, if any job waits at all.
+    fn delivered_one(&self) {
+        if self.waiting.load(Ordering::Relaxed) {
+            self.kick.notify_one();
+        }
     }
 
     /// Worker threads currently running (for `/readyz`).

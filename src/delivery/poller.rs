@@ -34,6 +34,11 @@ pub(super) async fn run(store: Arc<dyn Store>, cfg: Arc<DeliveryConfig>, d: Deli
             Ok(jobs) => {
                 failures = 0;
                 let full = jobs.len() == free;
+                if !full {
+                    // Everything due is leased now; until something is committed unleased
+                    // again, deliveries need not kick.
+                    d.waiting.store(false, std::sync::atomic::Ordering::Relaxed);
+                }
                 for j in jobs {
                     if d.jobs.send(j).await.is_err() {
                         return; // shutting down; the lease is released by `shutdown`

@@ -9,6 +9,8 @@ use crate::queue::{Finish, Job};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::Instrument;
 
 pub(super) fn spawn_thread(
     n: usize,
@@ -62,9 +64,8 @@ async fn run(
         let (client, finisher, cfg, d2) =
             (client.clone(), finisher.clone(), cfg.clone(), d.clone());
         tokio::task::spawn_local(d.tracker.track_future(async move {
-            deliver(&client, &finisher, &cfg, job).await;
-            drop(permit);
-            d2.kick();
+            deliver(&client, &finisher, &cfg, job, permit).await;
+            d2.delivered_one();
         }));
     }
     d.alive.fetch_sub(1, Ordering::Relaxed);
@@ -75,10 +76,28 @@ async fn run(
 }
 
 /// One attempt: PATCH, classify, decide, record. Never panics on upstream input; a failure to
-/// record leaves the lease to expire, so the job is tried again (at-least-once).
-async fn deliver(client: &awc::Client, finisher: &Finisher, cfg: &DeliveryConfig, job: Job) {
+/// record leaves the lease to expire, so the job is tried again (at-least-once). Its log lines
+/// carry the request id of the acceptance.
+async fn deliver(
+    client: &awc::Client,
+    finisher: &Finisher,
+    cfg: &DeliveryConfig,
+    job: Job,
+    permit: OwnedSemaphorePermit,
+) {
     let span = tracing::info_span!("delivery", delivery_id = job.id, request_id = %job.request_id, vendor = %job.vendor, order_id = %job.order_id, attempt = job.attempts + 1);
-    let _enter = span.enter();
+    attempt(client, finisher, cfg, job, permit)
+        .instrument(span)
+        .await
+}
+
+async fn attempt(
+    client: &awc::Client,
+    finisher: &Finisher,
+    cfg: &DeliveryConfig,
+    job: Job,
+    permit: OwnedSemaphorePermit,
+) {
     let req = forward::Delivery {
         delivery_id: job.id,
         order_id: &job.order_id,
@@ -86,11 +105,13 @@ async fn deliver(client: &awc::Client, finisher: &Finisher, cfg: &DeliveryConfig
         body: &job.body,
         request_id: &job.request_id,
     };
-    drop(_enter);
     let (outcome, took) = forward::send(client, &cfg.target, &req).await;
-    let _enter = span.enter();
+    // The delivery slot bounds requests to the upstream; recording the outcome does not need
+    // it (the lease still guards the job), and holding it through the commit would pace
+    // deliveries at the store's commit latency.
+    drop(permit);
     let class = outcome.status_class();
-    m::observe(m::UPSTREAM_SECONDS, &[], took);
+    metrics::histogram!(m::UPSTREAM_SECONDS).record(took.as_secs_f64());
     let now = chrono::Utc::now().timestamp_millis();
     let finish = decide(&job, outcome, &cfg.policy, now, rand::random::<f64>());
     let label = match &finish {
@@ -104,26 +125,20 @@ async fn deliver(client: &awc::Client, finisher: &Finisher, cfg: &DeliveryConfig
             next_attempt_ms,
             ..
         } => {
-            m::count(m::RETRIES, &[("vendor", job.vendor.clone())]);
+            metrics::counter!(m::RETRIES, "vendor" => job.vendor.clone()).increment(1);
             tracing::warn!(status, error = %error, retry_in_ms = next_attempt_ms - now, "delivery failed; will retry");
             "retry"
         }
         Finish::Dead { status, error, .. } => {
             let reason = dead_reason(&finish).unwrap_or("unknown");
-            m::count(
-                m::DEAD_LETTERS,
-                &[("vendor", job.vendor.clone()), ("reason", reason.into())],
-            );
+            metrics::counter!(m::DEAD_LETTERS, "vendor" => job.vendor.clone(), "reason" => reason)
+                .increment(1);
             tracing::error!(status, error = %error, "delivery dead-lettered");
             "dead"
         }
     };
-    m::count(
-        m::DELIVERIES,
-        &[("outcome", label.into()), ("status_class", class.into())],
-    );
-    drop(_enter);
+    metrics::counter!(m::DELIVERIES, "outcome" => label, "status_class" => class).increment(1);
     if let Err(e) = finisher.finish(finish).await {
-        tracing::error!(parent: &span, error = %e, "could not record the delivery outcome; the job will be tried again when its lease expires");
+        tracing::error!(error = %e, "could not record the delivery outcome; the job will be tried again when its lease expires");
     }
 }

@@ -41,17 +41,60 @@ pub struct AcceptorConfig {
     pub lease: Option<(String, i64)>,
 }
 
-/// Handle to the acceptance group-commit task. Cheap to clone; the task ends once every clone
-/// is dropped and the queued requests are committed.
+/// What the committing task is asked to do.
+enum Request {
+    Accept(Box<NewJob>, Reply<Accepted>),
+    Finish(Finish, Reply<()>),
+    /// Answered once everything queued before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Handle to the acceptance side of a group-commit task. Cheap to clone; the task ends once
+/// every handle is dropped and the queued requests are committed.
 #[derive(Debug, Clone)]
 pub struct Acceptor {
-    tx: mpsc::Sender<(NewJob, Reply<Accepted>)>,
+    tx: mpsc::Sender<Request>,
+}
+
+/// Handle to the delivery-outcome side of a group-commit task. Each outcome applies only while
+/// the task's owner still holds the job's lease; one that lost its lease is skipped silently
+/// (the job is someone else's now).
+#[derive(Debug, Clone)]
+pub struct Finisher {
+    tx: mpsc::Sender<Request>,
+}
+
+/// Starts the gateway's committing tasks.
+#[derive(Debug)]
+pub struct Writer;
+
+impl Writer {
+    /// One task batching acceptances *and* outcomes into one transaction when the store commits
+    /// them together (SQLite: its single writer is the limit, and one fsync per cycle beats two);
+    /// otherwise one task each, so they proceed in parallel (PostgreSQL).
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        cfg: AcceptorConfig,
+        owner: String,
+        leased: Option<async_channel::Sender<Job>>,
+    ) -> (Acceptor, Finisher, Vec<JoinHandle<()>>) {
+        let batch_max = cfg.batch_max.max(1);
+        if store.combines_writes() {
+            let (tx, rx) = mpsc::channel(2 * batch_max * QUEUED_BATCHES);
+            let task = tokio::spawn(run(store, cfg, owner, batch_max, leased, rx));
+            (Acceptor { tx: tx.clone() }, Finisher { tx }, vec![task])
+        } else {
+            let (acceptor, a) = Acceptor::spawn(store.clone(), cfg, leased);
+            let (finisher, f) = Finisher::spawn(store, owner, batch_max);
+            (acceptor, finisher, vec![a, f])
+        }
+    }
 }
 
 impl Acceptor {
-    /// Starts the task. Jobs that come back leased are sent to `leased` (as built from the
-    /// `NewJob` and its id, without re-reading them); if that channel is closed they stay
-    /// leased until the lease expires and the poller takes them.
+    /// Starts an acceptance-only task. Jobs that come back leased are sent to `leased` (as built
+    /// from the `NewJob` and its id, without re-reading them); if that channel is closed they
+    /// stay leased until the lease expires and the poller takes them.
     pub fn spawn(
         store: Arc<dyn Store>,
         cfg: AcceptorConfig,
@@ -59,14 +102,55 @@ impl Acceptor {
     ) -> (Acceptor, JoinHandle<()>) {
         let batch_max = cfg.batch_max.max(1);
         let (tx, rx) = mpsc::channel(batch_max * QUEUED_BATCHES);
-        let handle = tokio::spawn(run_acceptor(store, cfg, batch_max, leased, rx));
+        let handle = tokio::spawn(run(store, cfg, String::new(), batch_max, leased, rx));
         (Acceptor { tx }, handle)
     }
 
     /// Commits `job` (in a batch with whatever else is queued) and returns its fate.
     pub async fn accept(&self, job: NewJob) -> Result<Accepted, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send((job, reply)).await.map_err(|_| stopped())?;
+        self.tx
+            .send(Request::Accept(job, reply))
+            .await
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+
+    /// Waits until every acceptance queued before this call is committed (graceful shutdown:
+    /// the server has stopped taking webhooks; let the last ones reach the store).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Request::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+}
+
+impl Finisher {
+    /// Starts an outcome-only task recording outcomes for leases held by `owner`.
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        owner: String,
+        batch_max: usize,
+    ) -> (Finisher, JoinHandle<()>) {
+        let batch_max = batch_max.max(1);
+        let (tx, rx) = mpsc::channel(batch_max * QUEUED_BATCHES);
+        let cfg = AcceptorConfig {
+            batch_max,
+            dedupe_window_ms: 0,
+            lease: None,
+        };
+        let handle = tokio::spawn(run(store, cfg, owner, batch_max, None, rx));
+        (Finisher { tx }, handle)
+    }
+
+    /// Records `f` (in a batch with whatever else is queued) once it is committed.
+    pub async fn finish(&self, f: Finish) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.tx
+            .send(Request::Finish(f, reply))
+            .await
+            .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }
 }
@@ -86,104 +170,119 @@ fn leased_job(id: i64, job: NewJob) -> Option<Job> {
     })
 }
 
-async fn run_acceptor(
+/// The committing loop: drain what is queued (up to `batch_max` of each kind), commit it with
+/// one `write_batch`, answer every caller, then hand the leased jobs to the worker.
+async fn run(
     store: Arc<dyn Store>,
     cfg: AcceptorConfig,
+    owner: String,
     batch_max: usize,
     leased: Option<async_channel::Sender<Job>>,
-    mut rx: mpsc::Receiver<(NewJob, Reply<Accepted>)>,
+    mut rx: mpsc::Receiver<Request>,
 ) {
-    let mut queued = Vec::with_capacity(batch_max);
-    while rx.recv_many(&mut queued, batch_max).await > 0 {
-        let (jobs, replies): (Vec<NewJob>, Vec<Reply<Accepted>>) = queued.drain(..).unzip();
-        let lease = cfg.lease.as_ref().map(|(owner, ms)| Lease {
-            owner: owner.clone(),
-            until_ms: now_ms().saturating_add(*ms),
+    let mut queued = Vec::with_capacity(2 * batch_max);
+    while rx.recv_many(&mut queued, 2 * batch_max).await > 0 {
+        let (mut jobs, mut accept_replies) = (Vec::new(), Vec::new());
+        let (mut outcomes, mut finish_replies, mut flushes) = (Vec::new(), Vec::new(), Vec::new());
+        for r in queued.drain(..) {
+            match r {
+                Request::Accept(j, reply) => {
+                    jobs.push(*j);
+                    accept_replies.push(reply);
+                }
+                Request::Finish(f, reply) => {
+                    outcomes.push(f);
+                    finish_replies.push(reply);
+                }
+                Request::Flush(done) => flushes.push(done),
+            }
+        }
+        // Lease on the fast path only what the delivery channel has room for: this task must
+        // never wait on delivery (delivery waits on it to record outcomes). Jobs inserted
+        // unleased are pending, and the poller hands them out as capacity frees.
+        let room = leased.as_ref().map_or(0, |w| {
+            w.capacity().unwrap_or(usize::MAX).saturating_sub(w.len())
         });
+        let lease = cfg
+            .lease
+            .as_ref()
+            .filter(|_| room >= jobs.len())
+            .map(|(owner, ms)| Lease {
+                owner: owner.clone(),
+                until_ms: now_ms().saturating_add(*ms),
+            });
+        let started = std::time::Instant::now();
         let result = match store
-            .accept_batch(&jobs, cfg.dedupe_window_ms, lease.as_ref())
+            .write_batch(
+                &jobs,
+                cfg.dedupe_window_ms,
+                lease.as_ref(),
+                &owner,
+                &outcomes,
+            )
             .await
         {
-            Ok(r) if r.len() == jobs.len() => Ok(r),
-            Ok(r) => Err(StoreError::Other(format!(
-                "accept_batch answered {} of {} jobs",
-                r.len(),
+            Ok((a, _)) if a.len() == jobs.len() => Ok(a),
+            Ok((a, _)) => Err(StoreError::Other(format!(
+                "write_batch answered {} of {} jobs",
+                a.len(),
                 jobs.len()
             ))),
             Err(e) => Err(e),
         };
+        tracing::debug!(
+            jobs = jobs.len(),
+            outcomes = outcomes.len(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
         let accepted = match result {
-            Ok(accepted) => accepted,
+            Ok(accepted) => {
+                for reply in finish_replies {
+                    let _ = reply.send(Ok(()));
+                }
+                accepted
+            }
             Err(e) => {
-                tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed");
-                for reply in replies {
+                tracing::warn!(error = %e, jobs = jobs.len(), outcomes = outcomes.len(), "group commit failed");
+                for reply in accept_replies {
                     let _ = reply.send(Err(e.clone()));
+                }
+                for reply in finish_replies {
+                    let _ = reply.send(Err(e.clone()));
+                }
+                for done in flushes {
+                    let _ = done.send(());
                 }
                 continue;
             }
         };
         // Answer first: the callers' webhooks are durable now, whatever the worker does.
         let mut to_deliver = Vec::new();
-        for ((job, reply), a) in jobs.into_iter().zip(replies).zip(accepted) {
+        for ((job, reply), a) in jobs.into_iter().zip(accept_replies).zip(accepted) {
             let _ = reply.send(Ok(a));
             if let Accepted::New { id, leased: true } = a {
                 to_deliver.extend(leased_job(id, job));
             }
         }
+        for done in flushes {
+            let _ = done.send(());
+        }
         if let Some(worker) = &leased {
             for job in to_deliver {
-                if worker.send(job).await.is_err() {
-                    break;
+                match worker.try_send(job) {
+                    Ok(()) => {}
+                    // The poller filled the room meanwhile: hand it over without blocking here.
+                    Err(async_channel::TrySendError::Full(job)) => {
+                        let worker = worker.clone();
+                        tokio::spawn(async move {
+                            let _ = worker.send(job).await;
+                        });
+                    }
+                    // Delivery stopped (shutdown): the job stays leased until `release`.
+                    Err(async_channel::TrySendError::Closed(_)) => break,
                 }
             }
-        }
-    }
-}
-
-/// Handle to the delivery-outcome group-commit task (same batching as [`Acceptor`]). Each
-/// outcome applies only while `owner` still holds the job's lease; one that lost its lease
-/// is skipped silently (the job is someone else's now).
-#[derive(Debug, Clone)]
-pub struct Finisher {
-    tx: mpsc::Sender<(Finish, Reply<()>)>,
-}
-
-impl Finisher {
-    /// Starts the task recording outcomes for leases held by `owner`.
-    pub fn spawn(
-        store: Arc<dyn Store>,
-        owner: String,
-        batch_max: usize,
-    ) -> (Finisher, JoinHandle<()>) {
-        let batch_max = batch_max.max(1);
-        let (tx, rx) = mpsc::channel(batch_max * QUEUED_BATCHES);
-        let handle = tokio::spawn(run_finisher(store, owner, batch_max, rx));
-        (Finisher { tx }, handle)
-    }
-
-    /// Records `f` (in a batch with whatever else is queued) once it is committed.
-    pub async fn finish(&self, f: Finish) -> Result<(), StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.tx.send((f, reply)).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
-    }
-}
-
-async fn run_finisher(
-    store: Arc<dyn Store>,
-    owner: String,
-    batch_max: usize,
-    mut rx: mpsc::Receiver<(Finish, Reply<()>)>,
-) {
-    let mut queued = Vec::with_capacity(batch_max);
-    while rx.recv_many(&mut queued, batch_max).await > 0 {
-        let (outcomes, replies): (Vec<Finish>, Vec<Reply<()>>) = queued.drain(..).unzip();
-        let result = store.finish_batch(&owner, &outcomes).await.map(|_| ());
-        if let Err(e) = &result {
-            tracing::warn!(error = %e, outcomes = outcomes.len(), "recording outcomes failed");
-        }
-        for reply in replies {
-            let _ = reply.send(result.clone());
         }
     }
 }

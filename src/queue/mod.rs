@@ -20,7 +20,7 @@ mod types;
 #[cfg(test)]
 mod tests;
 
-pub use batch::{Acceptor, AcceptorConfig, Finisher};
+pub use batch::{Acceptor, AcceptorConfig, Finisher, Writer};
 pub use types::*;
 
 use async_trait::async_trait;
@@ -75,6 +75,36 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         lease: Option<&Lease>,
     ) -> Result<Vec<Accepted>, StoreError>;
 
+    /// Commits acceptances and delivery outcomes together: `(accept_batch answers, outcomes
+    /// applied)`. A backend with a single writer (SQLite) does both in one transaction, one
+    /// fsync, and says so with [`Store::combines_writes`]; the default runs the two in turn.
+    async fn write_batch(
+        &self,
+        jobs: &[NewJob],
+        dedupe_window_ms: i64,
+        lease: Option<&Lease>,
+        owner: &str,
+        outcomes: &[Finish],
+    ) -> Result<(Vec<Accepted>, u64), StoreError> {
+        let accepted = if jobs.is_empty() {
+            Vec::new()
+        } else {
+            self.accept_batch(jobs, dedupe_window_ms, lease).await?
+        };
+        let finished = if outcomes.is_empty() {
+            0
+        } else {
+            self.finish_batch(owner, outcomes).await?
+        };
+        Ok((accepted, finished))
+    }
+
+    /// Whether [`Store::write_batch`] commits both in one transaction (then one task should
+    /// batch acceptances and outcomes together; otherwise separate tasks keep them parallel).
+    fn combines_writes(&self) -> bool {
+        false
+    }
+
     /// Leases up to `limit` due jobs: pending with `next_attempt_at <= now`, or in flight with an
     /// expired lease; only the oldest unfinished job of each order is eligible (per-order
     /// ordering); never a job another owner holds an unexpired lease on.
@@ -94,7 +124,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     async fn release(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError>;
 
     /// Counts by state and the age of the oldest undelivered job (metrics, readiness, 503 guard).
-    async fn stats(&self, now_ms: i64) -> Result<QueueStats, StoreError>;
+    /// Delivered jobs are counted only `with_delivered` (it walks all of them).
+    async fn stats(&self, now_ms: i64, with_delivered: bool) -> Result<QueueStats, StoreError>;
 
     /// Admin listing, newest first, keyset-paginated by `filter.before_id`; `limit` 0 means
     /// 100, and at most 1000 are returned.

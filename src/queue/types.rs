@@ -202,7 +202,9 @@ pub struct JobDetail {
 pub struct QueueStats {
     pub pending: u64,
     pub in_flight: u64,
-    pub delivered: u64,
+    /// `None` when not counted (see `Store::stats`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<u64>,
     pub dead: u64,
     pub awaiting_order: u64,
     /// Age of the oldest pending/in-flight/awaiting job, ms (0 when none).

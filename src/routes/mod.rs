@@ -18,6 +18,13 @@ use actix_web::{web, HttpResponse};
 pub fn configure(cfg: &mut web::ServiceConfig, with_metrics: bool) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
+        // The common route first: actix matches resources in order with a regex each, so the
+        // plain `/webhooks/{vendor}` must not pay for the two longer patterns.
+        .service(
+            web::resource("/webhooks/{vendor}")
+                .route(web::post().to(webhook::receive))
+                .default_service(web::to(method_not_allowed)),
+        )
         .service(
             web::resource("/webhooks/{vendor}/o/{token}")
                 .route(web::post().to(webhook::receive_on_callback))
@@ -26,11 +33,6 @@ pub fn configure(cfg: &mut web::ServiceConfig, with_metrics: bool) {
         .service(
             web::resource("/webhooks/{vendor}/{account_id}")
                 .route(web::post().to(webhook::receive_for_account))
-                .default_service(web::to(method_not_allowed)),
-        )
-        .service(
-            web::resource("/webhooks/{vendor}")
-                .route(web::post().to(webhook::receive))
                 .default_service(web::to(method_not_allowed)),
         )
         .service(web::scope("/admin").configure(admin::configure));

@@ -88,62 +88,30 @@ async fn handle(
     let started = Instant::now();
     let vendors = state.registry.snapshot();
     let Some(vendor) = vendors.get(&vendor_name).cloned() else {
-        m::count(
-            m::WEBHOOKS_RECEIVED,
-            &[("vendor", "unknown".into()), ("outcome", "rejected".into())],
-        );
-        m::count(
-            m::WEBHOOKS_REJECTED,
-            &[
-                ("vendor", "unknown".into()),
-                ("cause", "vendor_not_found".into()),
-            ],
-        );
-        tracing::info!(cause = "vendor_not_found", "webhook rejected");
-        return Err(ApiError::new(
-            ErrorCode::VendorNotFound,
-            "no vendor is configured under this name",
-        ));
-    };
-    let vlabel = vendor.id.as_str().to_owned();
-    let reject = |e: ApiError| {
-        let outcome = match e.code.status().as_u16() {
-            503 => "unavailable",
-            422 => "unmappable",
-            _ => "rejected",
-        };
-        m::count(
-            m::WEBHOOKS_RECEIVED,
-            &[("vendor", vlabel.clone()), ("outcome", outcome.into())],
-        );
-        m::count(
-            m::WEBHOOKS_REJECTED,
-            &[
-                ("vendor", vlabel.clone()),
-                ("cause", e.code.as_str().into()),
-            ],
-        );
-        tracing::info!(vendor = %vlabel, cause = e.code.as_str(), reason = %e.message, "webhook rejected");
-        e
-    };
-    if let Some(why) = &vendor.disabled {
-        tracing::warn!(vendor = %vlabel, reason = %why, "webhook for a disabled vendor");
-        return Err(reject(
+        return Err(rejected(
+            "unknown",
             ApiError::new(
-                ErrorCode::VendorDisabled,
-                "this vendor is not configured on the gateway yet",
-            )
-            .with_retry_after(Duration::from_secs(60)),
+                ErrorCode::VendorNotFound,
+                "no vendor is configured under this name",
+            ),
         ));
+    };
+    let name = vendor.id.as_str();
+    let reject = |e: ApiError| rejected(name, e);
+    if let Some(why) = &vendor.disabled {
+        tracing::warn!(vendor = name, reason = %why, "webhook for a disabled vendor");
+        let e = ApiError::new(
+            ErrorCode::VendorDisabled,
+            "this vendor is not configured on the gateway yet",
+        );
+        return Err(reject(e.with_retry_after(Duration::from_secs(60))));
     }
     if state.queue.undelivered() >= state.limits.max_pending {
-        return Err(reject(
-            ApiError::new(
-                ErrorCode::QueueFull,
-                "too many results are waiting for delivery; retry later",
-            )
-            .with_retry_after(BUSY_RETRY_AFTER),
-        ));
+        let e = ApiError::new(
+            ErrorCode::QueueFull,
+            "too many results are waiting for delivery; retry later",
+        );
+        return Err(reject(e.with_retry_after(BUSY_RETRY_AFTER)));
     }
     let body = body::read(
         &req,
@@ -152,15 +120,12 @@ async fn handle(
         state.limits.body_timeout,
     )
     .await
-    .map_err(&reject)?;
+    .map_err(reject)?;
     if body.iter().all(u8::is_ascii_whitespace) {
         // CodeSignal (and others) POST an empty body when the webhook is registered, expecting 200.
         // An empty body carries no result, so there is nothing to verify, store or deliver.
-        m::count(
-            m::WEBHOOKS_RECEIVED,
-            &[("vendor", vlabel.clone()), ("outcome", "ignored".into())],
-        );
-        tracing::info!(vendor = %vlabel, "empty webhook body acknowledged");
+        vendor.metrics.ignored.increment(1);
+        tracing::info!(vendor = name, "empty webhook body acknowledged");
         return Ok(HttpResponse::Ok().json(json!({"status": "ignored"})));
     }
 
@@ -168,7 +133,7 @@ async fn handle(
         Some(t) => Some(
             resolve_callback(&state, &vendor, &t)
                 .await
-                .map_err(&reject)?,
+                .map_err(reject)?,
         ),
         None => None,
     };
@@ -185,7 +150,6 @@ async fn handle(
             .unwrap_or("/");
         format!("{}{pq}", base.trim_end_matches('/'))
     });
-    let now = Utc::now();
     let inbound = InboundRequest {
         headers: &headers,
         body: &body,
@@ -197,11 +161,7 @@ async fn handle(
     };
     let t = Instant::now();
     let verified = vendor.verifier.verify(&inbound);
-    m::observe(
-        m::VERIFY_SECONDS,
-        &[("vendor", vlabel.clone())],
-        t.elapsed(),
-    );
+    vendor.metrics.verify.record(t.elapsed().as_secs_f64());
     let verified = verified.map_err(|f| reject(auth_error(&f)))?;
 
     let request_id = req
@@ -214,27 +174,20 @@ async fn handle(
         vendor: &vendor,
         headers: &headers,
         route: &stored_route,
-        received_at: now,
+        received_at: Utc::now(),
         request_id: &request_id,
     };
     let t = Instant::now();
     let prepared = ingest::prepare(ctx, verified.body(), &state.validator);
-    m::observe(
-        m::TRANSLATE_SECONDS,
-        &[("vendor", vlabel.clone())],
-        t.elapsed(),
-    );
+    vendor.metrics.translate.record(t.elapsed().as_secs_f64());
 
     let (job, rejection) = match prepared.map_err(|r| reject(rejection_error(&r)))? {
         Prepared::Ignored { reason } => {
-            m::count(
-                m::WEBHOOKS_RECEIVED,
-                &[("vendor", vlabel.clone()), ("outcome", "ignored".into())],
-            );
-            tracing::info!(vendor = %vlabel, reason = %reason, "webhook ignored: no rule selects it");
+            vendor.metrics.ignored.increment(1);
+            tracing::info!(vendor = name, reason = %reason, "webhook ignored: no rule selects it");
             return Ok(HttpResponse::Ok().json(json!({"status": "ignored"})));
         }
-        Prepared::Job(job) => (correlate(&state, *job).await.map_err(&reject)?, None),
+        Prepared::Job(job) => (correlate(&state, *job).await.map_err(reject)?, None),
         Prepared::DeadLetter(job, r) => (*job, Some(r)),
     };
     let awaiting = job.initial == Initial::AwaitingOrder;
@@ -243,36 +196,38 @@ async fn handle(
         .accept(job)
         .await
         .map_err(|e| reject(store_error(&e)))?;
-    m::observe(m::ACCEPT_SECONDS, &[], started.elapsed());
+    vendor
+        .metrics
+        .accept
+        .record(started.elapsed().as_secs_f64());
 
     if let Some(r) = rejection {
         // Stored as a dead letter (replayable once the mapping is fixed), but the vendor hears
         // the truth: this result cannot be delivered as sent.
-        let id = match accepted {
-            Accepted::New { id, .. } | Accepted::Duplicate { id } => id,
-        };
-        tracing::warn!(vendor = %vlabel, delivery_id = id, reason = %r.message(), "verified webhook is unmappable; stored as a dead letter");
-        m::count(
-            m::DEAD_LETTERS,
-            &[("vendor", vlabel.clone()), ("reason", "unmappable".into())],
-        );
+        let (Accepted::New { id, .. } | Accepted::Duplicate { id }) = accepted;
+        tracing::warn!(vendor = name, delivery_id = id, reason = %r.message(), "verified webhook is unmappable; stored as a dead letter");
+        metrics::counter!(m::DEAD_LETTERS, "vendor" => name.to_owned(), "reason" => "unmappable")
+            .increment(1);
         return Err(reject(rejection_error(&r)));
     }
     match accepted {
         Accepted::Duplicate { id } => {
-            m::count(
-                m::WEBHOOKS_RECEIVED,
-                &[("vendor", vlabel.clone()), ("outcome", "duplicate".into())],
+            vendor.metrics.duplicate.increment(1);
+            tracing::info!(
+                vendor = name,
+                delivery_id = id,
+                "duplicate webhook acknowledged"
             );
-            tracing::info!(vendor = %vlabel, delivery_id = id, "duplicate webhook acknowledged");
             Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "id": id.to_string()})))
         }
         Accepted::New { id, leased } => {
-            m::count(
-                m::WEBHOOKS_RECEIVED,
-                &[("vendor", vlabel.clone()), ("outcome", "accepted".into())],
+            vendor.metrics.accepted.increment(1);
+            tracing::info!(
+                vendor = name,
+                delivery_id = id,
+                awaiting_order = awaiting,
+                "webhook accepted"
             );
-            tracing::info!(vendor = %vlabel, delivery_id = id, awaiting_order = awaiting, "webhook accepted");
             if !leased && !awaiting {
                 state.kick_delivery();
             }
@@ -285,6 +240,20 @@ async fn handle(
             Ok(HttpResponse::build(status).json(body))
         }
     }
+}
+
+/// Counts and logs a refused webhook (never its body), and passes the error on.
+fn rejected(vendor: &str, e: ApiError) -> ApiError {
+    let outcome = match e.code.status().as_u16() {
+        503 => "unavailable",
+        422 => "unmappable",
+        _ => "rejected",
+    };
+    metrics::counter!(m::WEBHOOKS_RECEIVED, "vendor" => vendor.to_owned(), "outcome" => outcome)
+        .increment(1);
+    metrics::counter!(m::WEBHOOKS_REJECTED, "vendor" => vendor.to_owned(), "cause" => e.code.as_str()).increment(1);
+    tracing::info!(vendor, cause = e.code.as_str(), reason = %e.message, "webhook rejected");
+    e
 }
 
 /// Looks a per-invite token up. An unknown, malformed, expired or other-vendor token is a 401:

@@ -140,6 +140,7 @@ pub fn load_file(path: &Path, opts: LoadOptions<'_>) -> Result<Vendor, Vec<LoadE
         }
         (None, false) => None,
     };
+    let metrics = crate::metrics::VendorMetrics::new(id.as_str());
     Ok(Vendor {
         id,
         file: path.to_owned(),
@@ -147,5 +148,6 @@ pub fn load_file(path: &Path, opts: LoadOptions<'_>) -> Result<Vendor, Vec<LoadE
         mapping,
         response: file.response,
         disabled,
+        metrics,
     })
 }

@@ -25,6 +25,8 @@ pub struct Vendor {
     pub response: ResponseOptions,
     /// Why the vendor is loaded but refuses webhooks (503), e.g. its secret is not configured.
     pub disabled: Option<String>,
+    /// Hot-path metric handles labelled with this vendor.
+    pub metrics: crate::metrics::VendorMetrics,
 }
 
 /// Every vendor of one load of the mappings folder.

@@ -10,29 +10,45 @@ use sqlx::PgPool;
 /// and bloat one transaction for minutes.
 const PURGE_CHUNK: i64 = 5_000;
 
-pub(super) async fn stats(pool: &PgPool, now_ms: i64) -> Result<QueueStats, StoreError> {
-    // One count per state, each over that state's partial index. The oldest undelivered job
-    // is the lowest id among them (ids follow arrival), found through the same indexes.
+pub(super) async fn stats(
+    with_delivered: bool,
+    pool: &PgPool,
+    now_ms: i64,
+) -> Result<QueueStats, StoreError> {
+    // One count per state, each over that state's partial index. The oldest undelivered
+    // receipt time comes from the same indexes: `MIN(id) … WHERE state IN (…)` could walk the
+    // primary key from its oldest rows, every delivered one of them.
     type Row = (i64, i64, i64, i64, i64, Option<i64>);
-    let (pending, in_flight, delivered, dead, awaiting, oldest): Row = sqlx::query_as(
+    // Counting delivered jobs walks every one of them (the retention period's worth), so the
+    // once-a-second depth sample leaves it out.
+    let delivered_count = if with_delivered {
+        "(SELECT COUNT(*) FROM jobs WHERE state = 'delivered')"
+    } else {
+        "-1::bigint"
+    };
+    let sql = format!(
         "SELECT (SELECT COUNT(*) FROM jobs WHERE state = 'pending'), \
                 (SELECT COUNT(*) FROM jobs WHERE state = 'in_flight'), \
-                (SELECT COUNT(*) FROM jobs WHERE state = 'delivered'), \
+                {delivered_count}, \
                 (SELECT COUNT(*) FROM jobs WHERE state = 'dead'), \
                 (SELECT COUNT(*) FROM jobs WHERE state = 'awaiting_order'), \
-                (SELECT received_at FROM jobs WHERE id = (SELECT MIN(m) FROM ( \
-                   SELECT MIN(id) AS m FROM jobs WHERE state IN ('pending', 'in_flight') \
+                (SELECT MIN(received_at) FROM ( \
+                   SELECT received_at FROM jobs WHERE state = 'pending' \
                    UNION ALL \
-                   SELECT MIN(id) FROM jobs WHERE state = 'awaiting_order') AS u))",
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(from_sqlx)?;
+                   SELECT received_at FROM jobs WHERE state = 'in_flight' \
+                   UNION ALL \
+                   SELECT received_at FROM jobs WHERE state = 'awaiting_order') AS u)"
+    );
+    let (pending, in_flight, delivered, dead, awaiting, oldest): Row =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+            .map_err(from_sqlx)?;
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     Ok(QueueStats {
         pending: n(pending),
         in_flight: n(in_flight),
-        delivered: n(delivered),
+        delivered: (delivered >= 0).then(|| n(delivered)),
         dead: n(dead),
         awaiting_order: n(awaiting),
         oldest_undelivered_age_ms: oldest.map_or(0, |t| now_ms.saturating_sub(t).max(0)),

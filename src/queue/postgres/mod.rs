@@ -117,8 +117,8 @@ impl Store for PgStore {
         lease::release(&self.pool, owner, now_ms).await
     }
 
-    async fn stats(&self, now_ms: i64) -> Result<QueueStats, StoreError> {
-        admin::stats(&self.pool, now_ms).await
+    async fn stats(&self, now_ms: i64, with_delivered: bool) -> Result<QueueStats, StoreError> {
+        admin::stats(with_delivered, &self.pool, now_ms).await
     }
 
     async fn list(&self, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError> {

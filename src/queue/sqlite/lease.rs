@@ -51,7 +51,7 @@ pub(super) async fn lease_due(
 }
 
 pub(super) async fn finish_batch(
-    pool: &SqlitePool,
+    conn: &mut sqlx::SqliteConnection,
     owner: &str,
     outcomes: &[Finish],
 ) -> Result<u64, StoreError> {
@@ -86,7 +86,7 @@ pub(super) async fn finish_batch(
     )
     .bind(owner)
     .bind(serde_json::Value::Array(rows).to_string())
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .map_err(from_sqlx)?;
     Ok(done.rows_affected())

@@ -139,15 +139,46 @@ impl Store for SqliteStore {
     }
 
     async fn finish_batch(&self, owner: &str, outcomes: &[Finish]) -> Result<u64, StoreError> {
-        lease::finish_batch(&self.writer, owner, outcomes).await
+        if outcomes.is_empty() {
+            return Ok(0);
+        }
+        let mut conn = self.writer.acquire().await.map_err(from_sqlx)?;
+        lease::finish_batch(&mut conn, owner, outcomes).await
+    }
+
+    async fn write_batch(
+        &self,
+        jobs: &[NewJob],
+        dedupe_window_ms: i64,
+        lease: Option<&Lease>,
+        owner: &str,
+        outcomes: &[Finish],
+    ) -> Result<(Vec<Accepted>, u64), StoreError> {
+        if jobs.is_empty() && outcomes.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        // One transaction, one fsync, for both: the single writer is the throughput limit.
+        let mut tx = self.write_tx().await?;
+        let accepted = if jobs.is_empty() {
+            Vec::new()
+        } else {
+            accept::accept_batch(&mut tx, jobs, dedupe_window_ms, lease).await?
+        };
+        let finished = lease::finish_batch(&mut tx, owner, outcomes).await?;
+        tx.commit().await.map_err(from_sqlx)?;
+        Ok((accepted, finished))
+    }
+
+    fn combines_writes(&self) -> bool {
+        true
     }
 
     async fn release(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError> {
         lease::release(&self.writer, owner, now_ms).await
     }
 
-    async fn stats(&self, now_ms: i64) -> Result<QueueStats, StoreError> {
-        admin::stats(&self.reader, now_ms).await
+    async fn stats(&self, now_ms: i64, with_delivered: bool) -> Result<QueueStats, StoreError> {
+        admin::stats(with_delivered, &self.reader, now_ms).await
     }
 
     async fn list(&self, filter: &JobFilter) -> Result<Vec<JobSummary>, StoreError> {

@@ -117,7 +117,7 @@ async fn a_result_and_its_registration_racing_never_miss_each_other(s: Arc<dyn S
     for t in tasks {
         t.await.unwrap();
     }
-    let st = s.stats(T0).await.unwrap();
+    let st = s.stats(T0, true).await.unwrap();
     assert_eq!((st.awaiting_order, st.pending), (0, 40), "{st:?}");
 }
 

@@ -74,8 +74,8 @@ impl Store for Counting {
     async fn release(&self, owner: &str, now: i64) -> Result<u64, StoreError> {
         self.inner.release(owner, now).await
     }
-    async fn stats(&self, now: i64) -> Result<QueueStats, StoreError> {
-        self.inner.stats(now).await
+    async fn stats(&self, now: i64, with_delivered: bool) -> Result<QueueStats, StoreError> {
+        self.inner.stats(now, with_delivered).await
     }
     async fn list(&self, f: &JobFilter) -> Result<Vec<JobSummary>, StoreError> {
         self.inner.list(f).await

@@ -80,7 +80,7 @@ async fn two_replicas_accepting_the_same_events_store_each_once() {
         }
     }
     assert_eq!(new, 30);
-    assert_eq!(db.store.stats(T0).await.unwrap().pending, 30);
+    assert_eq!(db.store.stats(T0, true).await.unwrap().pending, 30);
     drop(replicas);
     db.drop_schema().await;
 }
@@ -116,7 +116,7 @@ async fn two_replicas_never_both_lease_jobs_of_one_order_on_acceptance() {
         }
     }
     assert_eq!(leased, 1, "only the order's first job may be in flight");
-    let st = db.store.stats(T0).await.unwrap();
+    let st = db.store.stats(T0, true).await.unwrap();
     assert_eq!((st.in_flight, st.pending), (1, 39));
     drop(replicas);
     db.drop_schema().await;
@@ -185,7 +185,7 @@ async fn the_store_is_unavailable_while_postgres_is_down_and_recovers_by_itself(
         }
     }
     assert!(matches!(recovered, Some(ref a) if matches!(a[0], Accepted::New { .. })));
-    let st = store.stats(T0).await.unwrap();
+    let st = store.stats(T0, true).await.unwrap();
     assert_eq!(
         st.pending, 2,
         "the job committed before the restart survived; none during"

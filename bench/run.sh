@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Load benchmark: the gateway beside a pure nginx relay, in the same run, with the same load
+# generator (wrk + events.lua), the same distinct signed events, the same connection count and the
+# same upstream (nginx, counting every PATCH it receives with a timestamp).
+#
+#   bench/run.sh [DURATION_S=10] [CONNECTIONS=64] [THREADS=1]
+#
+# Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
+# gateway's peak RSS; ratios gateway / nginx. Writes everything under bench/out/<time>/.
+# Needs nginx and wrk (apt-get install -y nginx wrk); builds the release binary.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+CONN=${2:-64}
+THREADS=${3:-1}
+OUT="bench/out/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$OUT"/{up,relay}/{logs,tmp}
+OUT="$(cd "$OUT" && pwd)"
+
+command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get install -y -qq nginx wrk >/dev/null; }
+cargo build --release --locked --bin assessment-relay >&2
+BIN="$PWD/target/release/assessment-relay"
+
+# Distinct events: enough for the gateway to never repeat one (sized for 50k/s).
+SECRET=bench-secret-0123456789
+EVENTS="$OUT/events.tsv"
+N=$(( DUR * 50000 + 20000 ))
+python3 bench/gen_events.py "$N" "$SECRET" "$EVENTS"
+
+cleanup() {
+  for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
+  [ -n "${GW:-}" ] && kill "$GW" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up/up.pid; worker_processes 1;"
+nginx -p "$OUT/relay/" -c "$PWD/bench/nginx-relay.conf" -g "pid $OUT/relay/relay.pid; worker_processes 1;"
+sleep 0.5
+UPLOG="$OUT/up/logs/upstream-access.log"
+
+load() { # url label
+  WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$1" > "$OUT/$2.wrk.txt"
+  grep '^RESULT' "$OUT/$2.wrk.txt"
+}
+field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+now_ms() { date +%s%3N; }
+# PATCHes answered 200 at the upstream since $1 (ms): count, and the last one's time (ms).
+delivered_since() {
+  awk -v t="$1" '{ ms = $1 * 1000 } ms >= t && $2 == "PATCH" && $3 == 200 { n++; if (ms > last) last = ms } END { printf "%d %.0f\n", n, last }' "$UPLOG"
+}
+
+# 1. The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine).
+WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d2s -s bench/events.lua http://127.0.0.1:18080/webhooks/x >/dev/null
+sleep 1.5
+T0=$(now_ms)
+RELAY=$(load http://127.0.0.1:18080/webhooks/x relay)
+sleep 1.5   # the upstream flushes its log every second
+read -r RELAY_DELIVERED _ <<<"$(delivered_since "$T0")"
+
+# 2. The gateway: embedded SQLite store, the bench vendor (HMAC-SHA256 over each body).
+MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
+RELAY_LISTEN_ADDR=127.0.0.1:18090 RELAY_UPSTREAM_URL=http://127.0.0.1:18081 RELAY_API_KEY=bench \
+RELAY_MAPPINGS_DIR="$MAP" RELAY_SECRET_BENCH="$SECRET" RELAY_DATABASE_URL="sqlite://$OUT/gw/relay.db" \
+RELAY_LOG_FORMAT=json RUST_LOG=warn RELAY_DELIVERY_CONCURRENCY=${RELAY_DELIVERY_CONCURRENCY:-64} \
+  "$BIN" serve > "$OUT/gateway.log" 2>&1 &
+GW=$!
+for _ in $(seq 100); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
+sleep 1.5
+T1=$(now_ms)
+GATEWAY=$(load http://127.0.0.1:18090/webhooks/bench gateway)
+ACCEPTED=$(field "$GATEWAY" reqs)
+# Wait (bounded) until every accepted event reached the upstream.
+for _ in $(seq 240); do
+  sleep 0.5
+  read -r GW_DELIVERED GW_LAST <<<"$(delivered_since "$T1")"
+  [ "$GW_DELIVERED" -ge "$ACCEPTED" ] && break
+done
+RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
+STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
+
+python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$GATEWAY" "$GW_DELIVERED" "$GW_LAST" "$T1" "$RSS_KB" "$STATS" <<'PY' | tee "$OUT/summary.txt"
+import sys
+dur, relay, relay_deliv, gw, gw_deliv, gw_last, t1, rss, stats = sys.argv[1:]
+def parse(r): return {k: float(v) for k, v in (p.split("=") for p in r.split()[1:])}
+r, g = parse(relay), parse(gw)
+relay_dps = int(relay_deliv) / r["dur_s"]
+elapsed = (int(gw_last) - int(t1)) / 1000 if int(gw_last) else float("nan")
+gw_dps = int(gw_deliv) / elapsed if elapsed else 0
+print(f"duration {dur}s per run, same events, same wrk, same upstream")
+print(f"{'':24}{'nginx relay':>14}{'gateway':>14}{'ratio':>8}")
+print(f"{'accepted req/s':24}{r['rps']:>14.0f}{g['rps']:>14.0f}{g['rps']/r['rps']:>8.2f}")
+print(f"{'delivered/s (upstream)':24}{relay_dps:>14.0f}{gw_dps:>14.0f}{gw_dps/relay_dps:>8.2f}")
+print(f"{'latency p50 (ms)':24}{r['p50_us']/1000:>14.2f}{g['p50_us']/1000:>14.2f}")
+print(f"{'latency p99 (ms)':24}{r['p99_us']/1000:>14.2f}{g['p99_us']/1000:>14.2f}")
+print(f"gateway: {g['reqs']:.0f} accepted, {gw_deliv} delivered (all: {int(gw_deliv) >= g['reqs']}), errors status={g['err_status']:.0f} timeout={g['err_timeout']:.0f}, peak RSS {int(rss)/1024:.0f} MiB")
+print(f"gateway queue after the run: {stats}")
+PY
+echo "details in $OUT" >&2
