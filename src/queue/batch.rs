@@ -110,7 +110,7 @@ impl Acceptor {
     pub async fn accept(&self, job: NewJob) -> Result<Accepted, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Request::Accept(job, reply))
+            .send(Request::Accept(Box::new(job), reply))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
