@@ -2,6 +2,7 @@
 
 mod helpers;
 mod process;
+mod replicas;
 
 mod admin;
 mod config_docs;
@@ -12,3 +13,4 @@ mod errors;
 mod fixtures;
 mod image;
 mod ops;
+mod pg;
