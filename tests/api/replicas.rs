@@ -17,11 +17,14 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 /// closer than this were in flight at the same time.
 const UPSTREAM_DELAY: Duration = Duration::from_millis(15);
 
-/// Fails every fifth request; records every request (delivery id, order, seq, arrival, status).
+/// One request at the upstream: delivery id, order, seq, arrival, status answered.
+type Seen = (String, String, usize, Instant, u16);
+
+/// Fails every fifth request; records every request.
 #[derive(Clone, Default)]
 struct Recorder {
     n: Arc<AtomicUsize>,
-    seen: Arc<Mutex<Vec<(String, String, usize, Instant, u16)>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
 }
 
 impl Respond for Recorder {
