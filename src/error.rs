@@ -47,13 +47,10 @@ pub enum ErrorCode {
     OrderUnresolved,
     // 500
     Internal,
-    // 502
-    UpstreamFailed,
     // 503
     VendorDisabled,
     StoreUnavailable,
     QueueFull,
-    ShuttingDown,
 }
 
 impl ErrorCode {
@@ -85,11 +82,9 @@ impl ErrorCode {
             InvalidResult => "invalid_result",
             OrderUnresolved => "order_unresolved",
             Internal => "internal_error",
-            UpstreamFailed => "upstream_failed",
             VendorDisabled => "vendor_disabled",
             StoreUnavailable => "store_unavailable",
             QueueFull => "queue_full",
-            ShuttingDown => "shutting_down",
         }
     }
 
@@ -117,10 +112,7 @@ impl ErrorCode {
             PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             MappingFailed | InvalidResult | OrderUnresolved => StatusCode::UNPROCESSABLE_ENTITY,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            UpstreamFailed => StatusCode::BAD_GATEWAY,
-            VendorDisabled | StoreUnavailable | QueueFull | ShuttingDown => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            VendorDisabled | StoreUnavailable | QueueFull => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 }
@@ -223,6 +215,53 @@ mod tests {
         let res = e.error_response();
         assert_eq!(res.status(), 503);
         assert_eq!(res.headers().get("retry-after").unwrap(), "5");
+    }
+
+    #[test]
+    fn every_code_is_documented_with_its_status() {
+        use ErrorCode::*;
+        let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md"))
+            .unwrap();
+        let all = [
+            InvalidJson,
+            InvalidRequest,
+            SignatureMissing,
+            SignatureMalformed,
+            SignatureMismatch,
+            TimestampMissing,
+            TimestampOutOfTolerance,
+            TokenMissing,
+            TokenInvalid,
+            TokenExpired,
+            CredentialsMissing,
+            CredentialsInvalid,
+            IpNotAllowed,
+            CallbackTokenInvalid,
+            AdminUnauthorized,
+            VendorNotFound,
+            NotFound,
+            MethodNotAllowed,
+            RequestTimeout,
+            Conflict,
+            PayloadTooLarge,
+            MappingFailed,
+            InvalidResult,
+            OrderUnresolved,
+            Internal,
+            VendorDisabled,
+            StoreUnavailable,
+            QueueFull,
+        ];
+        for c in all {
+            let row = format!("| `{}` | {} |", c.as_str(), c.status().as_u16());
+            assert!(doc.contains(&row), "docs/errors.md lacks the row {row}");
+        }
+        let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
+        assert_eq!(
+            rows,
+            all.len(),
+            "docs/errors.md documents a code the catalogue does not have"
+        );
     }
 
     #[test]

@@ -230,22 +230,10 @@ pub fn verify(a: VerifyArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| chrono::Utc::now().timestamp_millis()),
     };
     let ex = vendor.verifier.explain(&req);
-    println!("vendor {}: {}", vendor.id, vendor.verifier.describe());
-    for l in &ex.lines {
-        println!("  {l}");
-    }
-    match &ex.failure {
-        None if ex.valid => {
-            println!("valid");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(f) => {
-            println!("invalid: {} ({})", f.code(), f);
-            Ok(ExitCode::FAILURE)
-        }
-        None => {
-            println!("invalid");
-            Ok(ExitCode::FAILURE)
-        }
-    }
+    println!("{ex}");
+    Ok(if ex.valid && ex.failure.is_none() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -64,3 +64,6 @@ impl VendorSet {
         self.vendors.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests;

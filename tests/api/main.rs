@@ -5,6 +5,7 @@ mod process;
 mod replicas;
 
 mod admin;
+mod cli;
 mod config_docs;
 mod correlation;
 mod crash;
