@@ -54,6 +54,38 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, for the catalogue's documentation check.
+    pub const ALL: [ErrorCode; 28] = [
+        Self::InvalidJson,
+        Self::InvalidRequest,
+        Self::SignatureMissing,
+        Self::SignatureMalformed,
+        Self::SignatureMismatch,
+        Self::TimestampMissing,
+        Self::TimestampOutOfTolerance,
+        Self::TokenMissing,
+        Self::TokenInvalid,
+        Self::TokenExpired,
+        Self::CredentialsMissing,
+        Self::CredentialsInvalid,
+        Self::IpNotAllowed,
+        Self::CallbackTokenInvalid,
+        Self::AdminUnauthorized,
+        Self::VendorNotFound,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::RequestTimeout,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::MappingFailed,
+        Self::InvalidResult,
+        Self::OrderUnresolved,
+        Self::Internal,
+        Self::VendorDisabled,
+        Self::StoreUnavailable,
+        Self::QueueFull,
+    ];
+
     pub fn as_str(self) -> &'static str {
         use ErrorCode::*;
         match self {
@@ -219,39 +251,9 @@ mod tests {
 
     #[test]
     fn every_code_is_documented_with_its_status() {
-        use ErrorCode::*;
         let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md"))
             .unwrap();
-        let all = [
-            InvalidJson,
-            InvalidRequest,
-            SignatureMissing,
-            SignatureMalformed,
-            SignatureMismatch,
-            TimestampMissing,
-            TimestampOutOfTolerance,
-            TokenMissing,
-            TokenInvalid,
-            TokenExpired,
-            CredentialsMissing,
-            CredentialsInvalid,
-            IpNotAllowed,
-            CallbackTokenInvalid,
-            AdminUnauthorized,
-            VendorNotFound,
-            NotFound,
-            MethodNotAllowed,
-            RequestTimeout,
-            Conflict,
-            PayloadTooLarge,
-            MappingFailed,
-            InvalidResult,
-            OrderUnresolved,
-            Internal,
-            VendorDisabled,
-            StoreUnavailable,
-            QueueFull,
-        ];
+        let all = ErrorCode::ALL;
         for c in all {
             let row = format!("| `{}` | {} |", c.as_str(), c.status().as_u16());
             assert!(doc.contains(&row), "docs/errors.md lacks the row {row}");

@@ -27,6 +27,29 @@ struct Recorder {
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
+impl Recorder {
+    /// Waits (bounded) until every seq in `all` got a 200 at the upstream.
+    async fn wait_all_delivered(&self, all: &[usize], what: &str) {
+        let wait = Instant::now() + Duration::from_secs(60);
+        loop {
+            let delivered: std::collections::HashSet<usize> = self
+                .seen
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|r| r.4 == 200)
+                .map(|r| r.2)
+                .collect();
+            let missing = all.iter().filter(|s| !delivered.contains(s)).count();
+            if missing == 0 {
+                return;
+            }
+            assert!(Instant::now() < wait, "{missing} {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 impl Respond for Recorder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let status = if self.n.fetch_add(1, Ordering::Relaxed) % 5 == 4 {
@@ -145,26 +168,8 @@ async fn three_replicas_deliver_everything_once_at_a_time_and_in_order_despite_a
     );
 
     // Wait (bounded) until every accepted webhook got a 200 at the upstream.
-    let wait = Instant::now() + Duration::from_secs(60);
-    loop {
-        let delivered: std::collections::HashSet<usize> = rec
-            .seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.4 == 200)
-            .map(|r| r.2)
-            .collect();
-        let missing = all.iter().filter(|s| !delivered.contains(s)).count();
-        if missing == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < wait,
-            "{missing} accepted webhooks never delivered"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    rec.wait_all_delivered(&all, "accepted webhooks never delivered")
+        .await;
 
     let seen = rec.seen.lock().unwrap().clone();
     // Never two deliveries of one job in flight at once, on any replicas.
@@ -332,26 +337,8 @@ async fn a_postgresql_restart_mid_stream_loses_nothing_and_the_replicas_recover(
         unavailable.load(Ordering::Relaxed) > 0,
         "while PostgreSQL was down the replicas answered 503"
     );
-    let wait = Instant::now() + Duration::from_secs(60);
-    loop {
-        let delivered: std::collections::HashSet<usize> = rec
-            .seen
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.4 == 200)
-            .map(|r| r.2)
-            .collect();
-        let missing = all.iter().filter(|s| !delivered.contains(s)).count();
-        if missing == 0 {
-            break;
-        }
-        assert!(
-            Instant::now() < wait,
-            "{missing} accepted webhooks were lost across the restart"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    rec.wait_all_delivered(&all, "accepted webhooks were lost across the restart")
+        .await;
     for r in &mut replicas {
         assert!(r
             .terminate(Duration::from_secs(20))
