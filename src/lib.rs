@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod forward;
 pub mod ingest;
+pub mod maintenance;
 pub mod mapping;
 pub mod metrics;
 pub mod queue;

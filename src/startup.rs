@@ -3,12 +3,11 @@
 
 use crate::config::Settings;
 use crate::delivery::{Delivery, DeliveryConfig};
-use crate::error::{ApiError, ErrorCode};
 use crate::forward::{ClientOptions, Target};
 use crate::metrics as m;
 use crate::queue::retry::RetryPolicy;
+use crate::queue::StoreOptions;
 use crate::queue::{Acceptor, AcceptorConfig, Writer};
-use crate::queue::{Store, StoreOptions};
 use crate::routes::{self, AppState, Limits, QueueWatch, RequestIdMiddleware};
 use crate::signature::{SecretSource, VerifierContext};
 use crate::stackone::ResultValidator;
@@ -173,8 +172,16 @@ impl Application {
         let stop = CancellationToken::new();
         let queue = Arc::new(QueueWatch::default());
         let background = vec![
-            tokio::spawn(watch_queue(store.clone(), queue.clone(), stop.clone())),
-            tokio::spawn(maintain(store.clone(), settings.clone(), stop.clone())),
+            tokio::spawn(crate::maintenance::watch_queue(
+                store.clone(),
+                queue.clone(),
+                stop.clone(),
+            )),
+            tokio::spawn(crate::maintenance::maintain(
+                store.clone(),
+                settings.clone(),
+                stop.clone(),
+            )),
             tokio::spawn(
                 registry
                     .clone()
@@ -218,9 +225,9 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
-                .app_data(json_errors())
-                .app_data(query_errors())
-                .app_data(path_errors())
+                .app_data(routes::json_errors())
+                .app_data(routes::query_errors())
+                .app_data(routes::path_errors())
                 .wrap(from_fn(RequestIdMiddleware))
                 .configure(|c| routes::configure(c, !separate_metrics))
                 .default_service(web::to(routes::not_found))
@@ -348,88 +355,6 @@ fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Refreshes queue statistics for the 503 guard, `/readyz` and the gauges: the depth every
-/// second, the count of delivered jobs (which walks all of them) once a minute.
-async fn watch_queue(store: Arc<dyn Store>, queue: Arc<QueueWatch>, stop: CancellationToken) {
-    for tick in 0u64.. {
-        let now = chrono::Utc::now().timestamp_millis();
-        let stats = store.stats(now, tick % 60 == 0).await;
-        if let Ok(s) = &stats {
-            for (state, n) in [
-                ("pending", Some(s.pending)),
-                ("in_flight", Some(s.in_flight)),
-                ("delivered", s.delivered),
-                ("dead", Some(s.dead)),
-                ("awaiting_order", Some(s.awaiting_order)),
-            ] {
-                if let Some(n) = n {
-                    metrics::gauge!(m::QUEUE_JOBS, "state" => state).set(n as f64);
-                }
-            }
-            metrics::gauge!(m::QUEUE_OLDEST_SECONDS)
-                .set(s.oldest_undelivered_age_ms as f64 / 1000.0);
-        }
-        queue.update(stats.map_err(|e| e.to_string()));
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-        }
-    }
-}
-
-/// Retention and correlation deadlines, every `RELAY_MAINTENANCE_INTERVAL_S`.
-async fn maintain(store: Arc<dyn Store>, settings: Settings, stop: CancellationToken) {
-    loop {
-        tokio::select! {
-            _ = stop.cancelled() => return,
-            _ = tokio::time::sleep(Duration::from_secs(settings.maintenance_interval_s)) => {}
-        }
-        let now = chrono::Utc::now().timestamp_millis();
-        match store
-            .purge(now - settings.retention().as_millis() as i64, now)
-            .await
-        {
-            Ok(n) if n > 0 => tracing::info!(purged = n, "delivered jobs past retention purged"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "retention purge failed; will try again"),
-        }
-        match store
-            .expire_correlation(now - settings.correlation_wait().as_millis() as i64, now)
-            .await
-        {
-            Ok((dead, purged)) => {
-                if dead > 0 {
-                    metrics::counter!(m::DEAD_LETTERS, "vendor" => "any", "reason" => "uncorrelated").increment(dead);
-                    tracing::warn!(
-                        dead_lettered = dead,
-                        "results whose order was never registered were dead-lettered"
-                    );
-                }
-                if purged > 0 {
-                    tracing::info!(purged, "expired registrations and callbacks removed");
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "correlation expiry failed; will try again"),
-        }
-    }
-}
-
-fn json_errors() -> web::JsonConfig {
-    web::JsonConfig::default()
-        .limit(1024 * 1024)
-        .error_handler(|e, _| ApiError::new(ErrorCode::InvalidRequest, e.to_string()).into())
-}
-
-fn query_errors() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|e, _| ApiError::new(ErrorCode::InvalidRequest, e.to_string()).into())
-}
-
-fn path_errors() -> web::PathConfig {
-    web::PathConfig::default()
-        .error_handler(|e, _| ApiError::new(ErrorCode::NotFound, e.to_string()).into())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! `orders`, `config`) or want to see it work (`demo`).
 
 mod demo;
+mod health;
 mod mapping_tools;
 mod ops;
 
@@ -121,7 +122,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Deliveries(c) => ops::deliveries(c).await,
         Command::Orders(c) => ops::orders(c).await,
         Command::Config => ops::config(),
-        Command::Healthcheck => ops::healthcheck(),
+        Command::Healthcheck => health::healthcheck(),
     }
 }
 

@@ -3,11 +3,13 @@
 
 pub mod admin;
 mod body;
+mod errors;
 mod health;
 mod request_id;
 mod state;
 mod webhook;
 
+pub use errors::{json_errors, path_errors, query_errors};
 pub use request_id::{RequestId, RequestIdMiddleware};
 pub use state::{AppState, Limits, QueueWatch};
 

@@ -2,15 +2,16 @@
 //! verify → prepare (parse, translate, validate, identity) → correlate → commit → answer.
 //! The vendor gets its 2xx only after the job is committed.
 
+use super::errors::{auth_error, rejection_error, store_error, BUSY_RETRY_AFTER};
 use super::{body, AppState, RequestId};
 use crate::correlation;
 use crate::domain::Headers;
 use crate::error::{ApiError, ErrorCode};
-use crate::ingest::{self, Prepared, Rejection, StoredRoute};
+use crate::ingest::{self, Prepared, StoredRoute};
 use crate::mapping::RouteParams;
 use crate::metrics as m;
-use crate::queue::{Accepted, Initial, NewJob, StoreError};
-use crate::signature::{AuthFailure, CallbackBinding, InboundRequest};
+use crate::queue::{Accepted, Initial, NewJob};
+use crate::signature::{CallbackBinding, InboundRequest};
 use crate::vendors::Vendor;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -18,9 +19,6 @@ use chrono::Utc;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// How long a vendor is asked to wait when the gateway cannot take its webhook right now.
-const BUSY_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 pub async fn receive(
     req: HttpRequest,
@@ -307,40 +305,4 @@ async fn correlate(state: &AppState, mut job: NewJob) -> Result<NewJob, ApiError
         job.initial = Initial::Pending;
     }
     Ok(job)
-}
-
-fn auth_error(f: &AuthFailure) -> ApiError {
-    let code = match f {
-        AuthFailure::SignatureMissing(_) => ErrorCode::SignatureMissing,
-        AuthFailure::SignatureMalformed(_) => ErrorCode::SignatureMalformed,
-        AuthFailure::SignatureMismatch(_) => ErrorCode::SignatureMismatch,
-        AuthFailure::TimestampMissing(_) => ErrorCode::TimestampMissing,
-        AuthFailure::TimestampOutOfTolerance(_) => ErrorCode::TimestampOutOfTolerance,
-        AuthFailure::TokenMissing(_) => ErrorCode::TokenMissing,
-        AuthFailure::TokenInvalid(_) => ErrorCode::TokenInvalid,
-        AuthFailure::TokenExpired(_) => ErrorCode::TokenExpired,
-        AuthFailure::CredentialsMissing(_) => ErrorCode::CredentialsMissing,
-        AuthFailure::CredentialsInvalid(_) => ErrorCode::CredentialsInvalid,
-        AuthFailure::IpNotAllowed(_) => ErrorCode::IpNotAllowed,
-    };
-    ApiError::new(code, f.to_string())
-}
-
-fn rejection_error(r: &Rejection) -> ApiError {
-    let code = match r {
-        Rejection::InvalidJson(_) => ErrorCode::InvalidJson,
-        Rejection::MappingFailed(_) => ErrorCode::MappingFailed,
-        Rejection::InvalidResult(_) => ErrorCode::InvalidResult,
-        Rejection::OrderUnresolved(_) => ErrorCode::OrderUnresolved,
-    };
-    ApiError::new(code, r.message())
-}
-
-pub(crate) fn store_error(e: &StoreError) -> ApiError {
-    tracing::error!(error = %e, "store failure while accepting a webhook");
-    ApiError::new(
-        ErrorCode::StoreUnavailable,
-        "the gateway cannot store results right now; retry later",
-    )
-    .with_retry_after(BUSY_RETRY_AFTER)
 }

@@ -1,5 +1,5 @@
 //! `docs/configuration.md` is generated from `Settings`: names and defaults from the struct itself,
-//! meanings from the fields' doc comments. This test regenerates the table and fails when the file
+//! meanings from the fields' doc comments (in src/config/mod.rs). This test regenerates the table and fails when the file
 //! differs; `UPDATE_DOCS=1 cargo test config_docs` rewrites it.
 
 use crate::helpers::repo;
@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 const BEGIN: &str = "<!-- BEGIN GENERATED: settings table (tests/api/config_docs.rs) -->";
 const END: &str = "<!-- END GENERATED -->";
 
-/// `field → doc comment` from src/config.rs (the `///` lines right above `pub field:`).
+/// `field → doc comment` from src/config/mod.rs (the `///` lines right above `pub field:`).
 fn field_docs() -> BTreeMap<String, String> {
-    let src = std::fs::read_to_string(repo().join("src/config.rs")).unwrap();
+    let src = std::fs::read_to_string(repo().join("src/config/mod.rs")).unwrap();
     let mut docs = BTreeMap::new();
     let mut pending: Vec<String> = Vec::new();
     let mut in_struct = false;
@@ -51,7 +51,7 @@ fn table() -> String {
         let meaning = docs.get(&field).cloned().unwrap_or_default();
         assert!(
             !meaning.is_empty(),
-            "{var} has no doc comment in src/config.rs"
+            "{var} has no doc comment in src/config/mod.rs"
         );
         let default = if default.is_empty() {
             "unset".to_owned()
@@ -79,7 +79,7 @@ fn the_configuration_reference_matches_the_settings_struct() {
     }
     assert!(
         fresh == text,
-        "docs/configuration.md is out of date with src/config.rs; run `UPDATE_DOCS=1 cargo test config_docs` and commit it"
+        "docs/configuration.md is out of date with src/config/mod.rs; run `UPDATE_DOCS=1 cargo test config_docs` and commit it"
     );
 }
 

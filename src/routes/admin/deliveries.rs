@@ -3,7 +3,7 @@
 use crate::error::{ApiError, ErrorCode};
 use crate::queue::{JobFilter, JobId, JobState};
 use crate::replay::{replay, ReplayResult};
-use crate::routes::webhook::store_error;
+use crate::routes::errors::store_error;
 use crate::routes::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;

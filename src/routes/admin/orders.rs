@@ -2,7 +2,7 @@
 
 use crate::correlation::{self, CallbackInput, RegistrationInput};
 use crate::error::{ApiError, ErrorCode};
-use crate::routes::webhook::store_error;
+use crate::routes::errors::store_error;
 use crate::routes::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
