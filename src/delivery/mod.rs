@@ -90,11 +90,6 @@ impl Delivery {
         d
     }
 
-    /// The channel acceptance sends already-leased jobs to.
-    pub fn sender(&self) -> async_channel::Sender<Job> {
-        self.jobs.clone()
-    }
-
     /// Asks the poller to look for due jobs now: jobs were committed without a lease (the
     /// fast path was full, or their order has an older job in flight), or a registration or a
     /// replay made jobs due.
