@@ -61,6 +61,15 @@ async fn run(
             _ = d.stop.cancelled() => break,
             j = jobs.recv() => match j { Ok(j) => j, Err(_) => break },
         };
+        if !lease_covers_an_attempt(&job, &cfg, chrono::Utc::now().timestamp_millis()) {
+            // It waited too long behind a slow upstream: its lease may run out mid-attempt and
+            // another worker take it. Leave it; once the lease expires the poller hands it out.
+            tracing::debug!(
+                delivery_id = job.id,
+                "lease too short for an attempt; left to expire"
+            );
+            continue;
+        }
         let (client, finisher, cfg, d2) =
             (client.clone(), finisher.clone(), cfg.clone(), d.clone());
         tokio::task::spawn_local(d.tracker.track_future(async move {
@@ -73,6 +82,15 @@ async fn run(
     // them a deadline and then releases their leases).
     d.tracker.wait().await;
     tracing::debug!(worker = n, "delivery worker stopped");
+}
+
+/// Whether an attempt started at `now_ms` ends (at the forward timeout, plus a second for the
+/// outcome to commit) before the job's lease does.
+fn lease_covers_an_attempt(job: &Job, cfg: &DeliveryConfig, now_ms: i64) -> bool {
+    let attempt_ms = i64::try_from(cfg.client.timeout.as_millis())
+        .unwrap_or(i64::MAX)
+        .saturating_add(1_000);
+    now_ms.saturating_add(attempt_ms) <= job.lease_until_ms
 }
 
 /// One attempt: PATCH, classify, decide, record. Never panics on upstream input; a failure to
@@ -140,5 +158,64 @@ async fn attempt(
     metrics::counter!(m::DELIVERIES, "outcome" => label, "status_class" => class).increment(1);
     if let Err(e) = finisher.finish(finish).await {
         tracing::error!(error = %e, "could not record the delivery outcome; the job will be tried again when its lease expires");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forward::{ClientOptions, Target};
+    use crate::queue::retry::RetryPolicy;
+    use std::time::Duration;
+
+    fn cfg() -> DeliveryConfig {
+        DeliveryConfig {
+            target: Target::new("http://127.0.0.1:1", &crate::domain::Secret::new("k")),
+            client: ClientOptions {
+                timeout: Duration::from_secs(10),
+                max_connections: 1,
+            },
+            concurrency: 1,
+            threads: 1,
+            policy: RetryPolicy {
+                base: Duration::from_secs(1),
+                cap: Duration::from_secs(1),
+                max_age: Duration::from_secs(1),
+                max_attempts: 0,
+            },
+            owner: "w".into(),
+            lease_ms: 60_000,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+
+    fn job(lease_until_ms: i64) -> Job {
+        Job {
+            id: 1,
+            vendor: "v".into(),
+            order_id: "o".into(),
+            account_id: "a".into(),
+            body: "{}".into(),
+            attempts: 0,
+            received_at_ms: 0,
+            request_id: String::new(),
+            event_key: String::new(),
+            lease_until_ms,
+        }
+    }
+
+    #[test]
+    fn a_job_is_attempted_only_while_its_lease_outlasts_the_attempt() {
+        let now = 1_000_000;
+        assert!(lease_covers_an_attempt(&job(now + 60_000), &cfg(), now));
+        assert!(
+            lease_covers_an_attempt(&job(now + 11_000), &cfg(), now),
+            "timeout + 1 s exactly"
+        );
+        assert!(!lease_covers_an_attempt(&job(now + 10_999), &cfg(), now));
+        assert!(
+            !lease_covers_an_attempt(&job(now - 1), &cfg(), now),
+            "an expired lease"
+        );
     }
 }

@@ -156,7 +156,7 @@ impl Finisher {
 }
 
 /// The job a worker delivers, for a row inserted leased.
-fn leased_job(id: i64, job: NewJob) -> Option<Job> {
+fn leased_job(id: i64, job: NewJob, lease_until_ms: i64) -> Option<Job> {
     Some(Job {
         id,
         order_id: job.order_id?,
@@ -167,6 +167,7 @@ fn leased_job(id: i64, job: NewJob) -> Option<Job> {
         received_at_ms: job.received_at_ms,
         request_id: job.request_id,
         event_key: job.event_key,
+        lease_until_ms,
     })
 }
 
@@ -262,7 +263,11 @@ async fn run(
         for ((job, reply), a) in jobs.into_iter().zip(accept_replies).zip(accepted) {
             let _ = reply.send(Ok(a));
             if let Accepted::New { id, leased: true } = a {
-                to_deliver.extend(leased_job(id, job));
+                to_deliver.extend(leased_job(
+                    id,
+                    job,
+                    lease.as_ref().map_or(0, |l| l.until_ms),
+                ));
             }
         }
         for done in flushes {

@@ -6,7 +6,8 @@ use super::{Callback, Job, JobDetail, JobState, JobSummary, Registration, StoreE
 
 /// Columns of [`JobRow`], in `SELECT`/`RETURNING` lists.
 pub(crate) const JOB_COLUMNS: &str =
-    "id, vendor, order_id, account_id, body, attempts, received_at, request_id, event_key";
+    "id, vendor, order_id, account_id, body, attempts, received_at, request_id, event_key, \
+     lease_until";
 
 /// Columns of [`SummaryRow`].
 pub(crate) const SUMMARY_COLUMNS: &str = "id, vendor, state, order_id, account_id, event_key, \
@@ -29,6 +30,7 @@ pub(crate) struct JobRow {
     received_at: i64,
     request_id: String,
     event_key: String,
+    lease_until: Option<i64>,
 }
 
 impl JobRow {
@@ -48,6 +50,7 @@ impl JobRow {
             received_at_ms: self.received_at,
             request_id: self.request_id,
             event_key: self.event_key,
+            lease_until_ms: self.lease_until.ok_or_else(|| missing("lease"))?,
         })
     }
 }

@@ -122,6 +122,9 @@ pub struct Job {
     pub received_at_ms: i64,
     pub request_id: String,
     pub event_key: String,
+    /// When this lease runs out (Unix ms): past it, another worker may take the job, so a
+    /// worker must not start an attempt that could still be running then.
+    pub lease_until_ms: i64,
 }
 
 /// What happened to one delivery attempt.
