@@ -54,8 +54,11 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// The channel leased jobs travel on, sized for `concurrency`: created first because both
-    /// acceptance (which leases on the fast path) and delivery need it.
+    /// The channel leased jobs travel on, 4 × `concurrency` deep: created first because both
+    /// acceptance (which leases on the fast path, as far as the channel has room) and delivery
+    /// need it. A job that waits in it so long behind a slow upstream that its lease no longer
+    /// covers an attempt is refused by the worker and handed out again once the lease expires,
+    /// so depth can never cause a double delivery.
     pub fn channel(
         concurrency: usize,
     ) -> (async_channel::Sender<Job>, async_channel::Receiver<Job>) {
