@@ -66,6 +66,7 @@ async fn run(
             // another worker take it. Leave it; once the lease expires the poller hands it out.
             tracing::debug!(
                 delivery_id = job.id,
+                lease_until_ms = job.lease_until_ms,
                 "lease too short for an attempt; left to expire"
             );
             continue;
@@ -84,12 +85,11 @@ async fn run(
     tracing::debug!(worker = n, "delivery worker stopped");
 }
 
-/// Whether an attempt started at `now_ms` ends (at the forward timeout, plus a second for the
-/// outcome to commit) before the job's lease does.
+/// Whether an attempt started at `now_ms` ends (at the latest, at the forward timeout) before the
+/// job's lease does. (`RELAY_LEASE_MS` must exceed `RELAY_FORWARD_TIMEOUT_MS`; the difference
+/// is how long a leased job may wait for a worker.)
 fn lease_covers_an_attempt(job: &Job, cfg: &DeliveryConfig, now_ms: i64) -> bool {
-    let attempt_ms = i64::try_from(cfg.client.timeout.as_millis())
-        .unwrap_or(i64::MAX)
-        .saturating_add(1_000);
+    let attempt_ms = i64::try_from(cfg.client.timeout.as_millis()).unwrap_or(i64::MAX);
     now_ms.saturating_add(attempt_ms) <= job.lease_until_ms
 }
 
@@ -209,10 +209,10 @@ mod tests {
         let now = 1_000_000;
         assert!(lease_covers_an_attempt(&job(now + 60_000), &cfg(), now));
         assert!(
-            lease_covers_an_attempt(&job(now + 11_000), &cfg(), now),
-            "timeout + 1 s exactly"
+            lease_covers_an_attempt(&job(now + 10_000), &cfg(), now),
+            "the timeout exactly"
         );
-        assert!(!lease_covers_an_attempt(&job(now + 10_999), &cfg(), now));
+        assert!(!lease_covers_an_attempt(&job(now + 9_999), &cfg(), now));
         assert!(
             !lease_covers_an_attempt(&job(now - 1), &cfg(), now),
             "an expired lease"
