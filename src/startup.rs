@@ -72,22 +72,13 @@ impl std::fmt::Debug for BuildOptions {
     }
 }
 
-impl From<Arc<dyn SecretSource>> for BuildOptions {
-    fn from(secrets: Arc<dyn SecretSource>) -> Self {
-        Self {
-            secrets,
-            verification_clock: None,
-        }
-    }
-}
-
 impl Application {
     /// Builds the gateway from `settings`, reading vendor secrets from `opts.secrets`.
-    pub async fn build(settings: Settings, opts: impl Into<BuildOptions>) -> anyhow::Result<Self> {
+    pub async fn build(settings: Settings, opts: BuildOptions) -> anyhow::Result<Self> {
         let BuildOptions {
             secrets,
             verification_clock,
-        } = opts.into();
+        } = opts;
         let api_key = settings
             .api_key
             .clone()
@@ -108,11 +99,10 @@ impl Application {
             settings.public_url.clone(),
         )
         .map_err(|errors| {
-            let list: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
             anyhow::anyhow!(
                 "the mappings in {} do not load:\n{}",
                 settings.mappings_dir.display(),
-                list.join("\n")
+                crate::vendors::report(&errors)
             )
         })?;
         let registry = Arc::new(registry);

@@ -36,8 +36,11 @@ fn load_vendor(dir: Option<PathBuf>, vendor: &str) -> anyhow::Result<Vendor> {
     let ctx = VerifierContext::default();
     let public = public_url();
     load_file(&path, load_opts(&ctx, public.as_deref())).map_err(|errors| {
-        let list: Vec<String> = errors.iter().map(|e| format!("  - {e}")).collect();
-        anyhow::anyhow!("{} does not load:\n{}", path.display(), list.join("\n"))
+        anyhow::anyhow!(
+            "{} does not load:\n{}",
+            path.display(),
+            crate::vendors::report(&errors)
+        )
     })
 }
 

@@ -138,9 +138,7 @@ pub async fn deliveries(cmd: DeliveriesCmd) -> anyhow::Result<ExitCode> {
         }
         DeliveriesCmd::Show { id } => match store.get(id).await? {
             Some(job) => {
-                let mut v = serde_json::to_value(&job)?;
-                v["payload"] = json!(String::from_utf8_lossy(&job.payload));
-                print(&v)?;
+                print(&job)?;
                 Ok(ExitCode::SUCCESS)
             }
             None => {
@@ -180,13 +178,7 @@ pub async fn deliveries(cmd: DeliveriesCmd) -> anyhow::Result<ExitCode> {
                 },
             )
             .map_err(|e| {
-                anyhow::anyhow!(
-                    "mappings do not load: {}",
-                    e.iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
+                anyhow::anyhow!("mappings do not load:\n{}", crate::vendors::report(&e))
             })?;
             let validator = ResultValidator::bundled();
             let mut failed = 0;

@@ -142,11 +142,9 @@ async fn send_all(
         )
         .map_err(|e| {
             anyhow::anyhow!(
-                "{}",
-                e.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
+                "{} does not load:\n{}",
+                path.display(),
+                crate::vendors::report(&e)
             )
         })?;
         let mut url = format!("{base}/webhooks/{}", c.vendor);

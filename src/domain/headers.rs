@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Header name/value pairs, names lower-cased, in arrival order; a name may repeat.
-/// Lookups are case-insensitive. Values that are not UTF-8 are dropped at construction (no vendor
-/// we map signs or sends such headers).
+/// Lookups are case-insensitive. Values are text: the HTTP edge leaves out values that are not
+/// UTF-8 (no vendor we map signs or sends such headers).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Headers(Vec<(String, String)>);

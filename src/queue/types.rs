@@ -192,6 +192,8 @@ pub struct JobDetail {
     pub correlation_key: Option<String>,
     pub rule: Option<String>,
     pub body: Option<String>,
+    /// The vendor's payload; shown as text (it is JSON the vendor sent) wherever it is printed.
+    #[serde(serialize_with = "as_text")]
     pub payload: Vec<u8>,
     pub headers: String,
     pub route: String,
@@ -234,4 +236,8 @@ pub struct Callback {
     pub account_id: String,
     pub created_at_ms: i64,
     pub expires_at_ms: i64,
+}
+
+fn as_text<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(bytes))
 }

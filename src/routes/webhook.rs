@@ -140,14 +140,19 @@ async fn handle(
         .iter()
         .filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?)))
         .collect();
-    let url = state.public_url.as_deref().map(|base| {
-        let pq = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/");
-        format!("{}{pq}", base.trim_end_matches('/'))
-    });
+    // The public URL is only built for vendors whose signature covers it.
+    let url = state
+        .public_url
+        .as_deref()
+        .filter(|_| vendor.verifier.uses_url())
+        .map(|base| {
+            let pq = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
+            format!("{}{pq}", base.trim_end_matches('/'))
+        });
     let inbound = InboundRequest {
         headers: &headers,
         body: &body,

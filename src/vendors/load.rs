@@ -43,6 +43,15 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// Every error on its own line (`  - file: field: reason`), for messages to people.
+pub fn report(errors: &[LoadError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  - {e}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Loads every `*.json` in `dir` except JSON Schemas (`*.schema.json`). Returns all errors of all
 /// files when any file fails.
 pub fn load_dir(dir: &Path, opts: LoadOptions<'_>) -> Result<VendorSet, Vec<LoadError>> {

@@ -5,7 +5,7 @@
 mod load;
 mod registry;
 
-pub use load::{load_dir, load_file, LoadError, LoadOptions};
+pub use load::{load_dir, load_file, report, LoadError, LoadOptions};
 pub use registry::{Registry, ReloadStatus};
 
 use crate::domain::VendorId;

@@ -76,6 +76,29 @@ pub fn event(seq: usize, order: &str) -> Vec<u8> {
     serde_json::to_vec(&v).unwrap()
 }
 
+/// Posts `body` to the acme webhook on `port`, signed now.
+pub async fn post_acme(
+    client: &reqwest::Client,
+    dir: &std::path::Path,
+    port: u16,
+    body: &[u8],
+) -> reqwest::Result<reqwest::Response> {
+    let signed = sign_with(
+        dir,
+        "acme",
+        &secret_for("acme"),
+        body,
+        chrono::Utc::now().timestamp_millis(),
+    );
+    let mut req = client
+        .post(format!("http://127.0.0.1:{port}/webhooks/acme"))
+        .body(body.to_vec());
+    for (n, v) in &signed.headers {
+        req = req.header(n, v);
+    }
+    req.send().await
+}
+
 /// Posts `body` to one of `ports` until a 2xx comes back (a vendor's retry); `None` if the
 /// deadline passes. Returns the port that accepted it.
 pub async fn deliver_until_accepted(
@@ -89,23 +112,11 @@ pub async fn deliver_until_accepted(
     let mut i = start;
     while Instant::now() < deadline {
         let port = ports[i % ports.len()];
-        let signed = sign_with(
-            dir,
-            "acme",
-            &secret_for("acme"),
-            body,
-            chrono::Utc::now().timestamp_millis(),
-        );
-        let mut req = client
-            .post(format!("http://127.0.0.1:{port}/webhooks/acme"))
-            .body(body.to_vec());
-        for (n, v) in &signed.headers {
-            req = req.header(n, v);
-        }
-        if let Ok(r) = req.send().await {
-            if r.status().is_success() {
-                return Some(port);
-            }
+        if post_acme(client, dir, port, body)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Some(port);
         }
         i += 1;
         tokio::time::sleep(Duration::from_millis(20)).await;

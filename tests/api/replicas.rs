@@ -3,7 +3,7 @@
 //! accepted webhook is delivered, never by two replicas at once, and each order's results arrive
 //! in the order they were accepted. And: PostgreSQL restarting mid-stream loses nothing.
 
-use crate::crash::{deliver_until_accepted, env_for, event};
+use crate::crash::{deliver_until_accepted, env_for, event, post_acme};
 use crate::helpers::test_mappings;
 use crate::pg::fresh_schema;
 use crate::process::{free_port, Gateway};
@@ -294,20 +294,7 @@ async fn a_postgresql_restart_mid_stream_loses_nothing_and_the_replicas_recover(
                 // Count 503s (store down) on the way: a webhook is only "accepted" on a 2xx.
                 loop {
                     let port = ports[seq % ports.len()];
-                    let signed = crate::helpers::sign_with(
-                        &dir,
-                        "acme",
-                        &crate::helpers::secret_for("acme"),
-                        &body,
-                        chrono::Utc::now().timestamp_millis(),
-                    );
-                    let mut req = client
-                        .post(format!("http://127.0.0.1:{port}/webhooks/acme"))
-                        .body(body.clone());
-                    for (n, v) in &signed.headers {
-                        req = req.header(n, v);
-                    }
-                    match req.send().await {
+                    match post_acme(&client, &dir, port, &body).await {
                         Ok(r) if r.status().is_success() => {
                             accepted.fetch_add(1, Ordering::Relaxed);
                             done.push(seq);

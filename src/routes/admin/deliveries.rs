@@ -59,12 +59,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     match state.store.get(*id).await.map_err(|e| store_error(&e))? {
-        Some(job) => {
-            let mut v = serde_json::to_value(&job).map_err(|_| ApiError::internal())?;
-            // Show the stored payload as text (it is the vendor's JSON), not as a byte array.
-            v["payload"] = json!(String::from_utf8_lossy(&job.payload));
-            Ok(HttpResponse::Ok().json(v))
-        }
+        Some(job) => Ok(HttpResponse::Ok().json(job)),
         None => Err(ApiError::new(
             ErrorCode::NotFound,
             format!("no delivery {id}"),
