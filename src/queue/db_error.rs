@@ -57,6 +57,19 @@ pub(crate) fn from_sqlx(e: sqlx::Error) -> StoreError {
     }
 }
 
+/// Classifies an error of the SQLite write thread's driver (busy, I/O, disk full: try later).
+pub(crate) fn from_rusqlite(e: rusqlite::Error) -> StoreError {
+    let transient = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => sqlite_transient(&f.extended_code.to_string()),
+        _ => false,
+    };
+    if transient {
+        StoreError::Unavailable(e.to_string())
+    } else {
+        StoreError::Other(e.to_string())
+    }
+}
+
 /// Migration failures: a lost connection is still "unavailable" (a replica may simply retry
 /// its start), anything else (checksum mismatch, bad SQL) is fatal.
 pub(crate) fn from_migrate(e: sqlx::migrate::MigrateError) -> StoreError {
@@ -85,6 +98,14 @@ mod tests {
             from_sqlx(sqlx::Error::RowNotFound),
             StoreError::Other(_)
         ));
+    }
+
+    #[test]
+    fn a_busy_write_thread_is_unavailable_and_a_constraint_is_not() {
+        let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None);
+        assert!(matches!(from_rusqlite(busy), StoreError::Unavailable(_)));
+        let unique = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(2067), None);
+        assert!(matches!(from_rusqlite(unique), StoreError::Other(_)));
     }
 
     #[test]

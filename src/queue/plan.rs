@@ -3,7 +3,7 @@
 //! rows may be leased at once. Pure, so the rules are unit-tested once for both backends; the
 //! backends only run the SQL between these steps.
 
-use super::{Accepted, Initial, JobState, NewJob, StoreError};
+use super::{Accepted, Initial, JobState, Lease, NewJob, StoreError};
 use std::collections::{HashMap, HashSet};
 
 /// Why a result that never got its order is dead-lettered by `expire_correlation`.
@@ -125,6 +125,43 @@ pub(crate) struct NewRow {
     pub(crate) account_id: Option<String>,
     pub(crate) last_error: Option<String>,
     pub(crate) leased: bool,
+}
+
+/// The queue columns a new row is inserted with.
+#[derive(Debug, PartialEq)]
+pub(crate) struct StartColumns<'a> {
+    pub(crate) state: &'static str,
+    pub(crate) attempts: i64,
+    pub(crate) next_attempt_at: Option<i64>,
+    pub(crate) lease_owner: Option<&'a str>,
+    pub(crate) lease_until: Option<i64>,
+}
+
+/// A row leased on insert is in flight with its first attempt counted; a pending one is due at
+/// once; any other (awaiting its order, dead) waits for something else to move it.
+pub(crate) fn start_columns<'a>(
+    row: &NewRow,
+    job: &NewJob,
+    lease: Option<&'a Lease>,
+) -> StartColumns<'a> {
+    let (state, attempts, next_attempt_at, lease_owner, lease_until) = match (row.leased, lease) {
+        (true, Some(l)) => (
+            "in_flight",
+            1,
+            None,
+            Some(l.owner.as_str()),
+            Some(l.until_ms),
+        ),
+        _ if row.state == JobState::Pending => ("pending", 0, Some(job.received_at_ms), None, None),
+        _ => (row.state.as_str(), 0, None, None, None),
+    };
+    StartColumns {
+        state,
+        attempts,
+        next_attempt_at,
+        lease_owner,
+        lease_until,
+    }
 }
 
 /// Decides the first state of a new row. `registered` is the live registration found for an

@@ -20,17 +20,17 @@ pub(crate) const DETAIL_COLUMNS: &str = "id, vendor, state, order_id, account_id
 
 #[derive(Debug, sqlx::FromRow)]
 pub(crate) struct JobRow {
-    id: i64,
-    vendor: String,
-    order_id: Option<String>,
-    account_id: Option<String>,
-    body: Option<String>,
+    pub(crate) id: i64,
+    pub(crate) vendor: String,
+    pub(crate) order_id: Option<String>,
+    pub(crate) account_id: Option<String>,
+    pub(crate) body: Option<String>,
     /// Attempts counted so far, including the one this lease is for.
-    attempts: i64,
-    received_at: i64,
-    request_id: String,
-    event_key: String,
-    lease_until: Option<i64>,
+    pub(crate) attempts: i64,
+    pub(crate) received_at: i64,
+    pub(crate) request_id: String,
+    pub(crate) event_key: String,
+    pub(crate) lease_until: Option<i64>,
 }
 
 impl JobRow {

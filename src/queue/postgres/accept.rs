@@ -218,24 +218,12 @@ async fn insert_rows(
     let mut owner = Vec::with_capacity(n);
     let mut until = Vec::with_capacity(n);
     for (row, job) in rows.iter().zip(jobs) {
-        let (s, a, nx, o, u) = match (row.leased, lease) {
-            (true, Some(l)) => (
-                "in_flight",
-                1_i64,
-                None,
-                Some(l.owner.as_str()),
-                Some(l.until_ms),
-            ),
-            _ if row.state == JobState::Pending => {
-                ("pending", 0, Some(job.received_at_ms), None, None)
-            }
-            _ => (row.state.as_str(), 0, None, None, None),
-        };
-        state.push(s);
-        attempts.push(a);
-        next.push(nx);
-        owner.push(o);
-        until.push(u);
+        let start = plan::start_columns(row, job, lease);
+        state.push(start.state);
+        attempts.push(start.attempts);
+        next.push(start.next_attempt_at);
+        owner.push(start.lease_owner);
+        until.push(start.lease_until);
     }
     let id: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let order_id: Vec<Option<&str>> = rows.iter().map(|r| r.order_id.as_deref()).collect();

@@ -1,20 +1,20 @@
-//! `accept_batch` on SQLite: the whole batch in one `BEGIN IMMEDIATE` transaction (one fsync).
-//! The single writer connection owns the write lock for the transaction, so ids can be taken
-//! from `sqlite_sequence` up front and the dedupe, registration and order-head checks see
-//! every earlier commit. Key lists travel as one JSON parameter (`json_each`), jobs as
-//! multi-row `INSERT`s in power-of-two chunks so only a few statement shapes get prepared.
-//! `CROSS JOIN` pins the key list as the outer loop (SQLite's planner, without statistics,
-//! would otherwise walk an index of every unfinished job once per key).
+//! `accept_batch` on SQLite, run on the write thread: the whole batch in one `BEGIN IMMEDIATE`
+//! transaction (one fsync). The thread's connection owns the write lock for the transaction, so
+//! ids can be taken from `sqlite_sequence` up front and the dedupe, registration and order-head
+//! checks see every earlier commit. Key lists travel as one JSON parameter (`json_each`), so
+//! each check is one cached statement whatever the batch size; rows are inserted one cached
+//! statement each. `CROSS JOIN` pins the key list as the outer loop (SQLite's planner, without
+//! statistics, would otherwise walk an index of every unfinished job once per key).
 
-use crate::queue::db_error::from_sqlx;
+use crate::queue::db_error::from_rusqlite;
 use crate::queue::plan::{self, NewRow};
 use crate::queue::{Accepted, JobState, Lease, NewJob, StoreError};
+use rusqlite::{params, Connection};
 use serde_json::json;
-use sqlx::SqliteConnection;
 use std::collections::{HashMap, HashSet};
 
-pub(super) async fn accept_batch(
-    conn: &mut SqliteConnection,
+pub(super) fn accept_batch(
+    conn: &Connection,
     jobs: &[NewJob],
     window_ms: i64,
     lease: Option<&Lease>,
@@ -25,17 +25,15 @@ pub(super) async fn accept_batch(
     let repeats = plan::in_batch_repeats(jobs, window_ms);
     let firsts: Vec<usize> = (0..jobs.len()).filter(|&i| repeats[i].is_none()).collect();
 
-    let last_id: i64 = sqlx::query_scalar(
-        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(from_sqlx)?;
+    let last_id: i64 = conn
+        .prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)")
+        .and_then(|mut q| q.query_row([], |r| r.get(0)))
+        .map_err(from_rusqlite)?;
     // Tentative id of each first occurrence; a duplicate leaves a gap, which is harmless.
     let ids: Vec<i64> = (1..=firsts.len() as i64).map(|k| last_id + k).collect();
 
     let (claimed, existing) = if window_ms > 0 {
-        claim_dedupe(conn, jobs, &firsts, &ids, window_ms).await?
+        claim_dedupe(conn, jobs, &firsts, &ids, window_ms)?
     } else {
         (ids.iter().copied().collect(), HashMap::new())
     };
@@ -46,31 +44,34 @@ pub(super) async fn accept_batch(
         .filter(|(_, id)| claimed.contains(id))
         .map(|(&i, &id)| (i, id))
         .collect();
-    let registered = find_registrations(conn, jobs, &new).await?;
+    let registered = find_registrations(conn, jobs, &new)?;
     let mut rows: Vec<NewRow> = new
         .iter()
         .map(|&(i, id)| plan::initial_row(&jobs[i], id, registered.get(&i)))
         .collect();
     let sources: Vec<&NewJob> = new.iter().map(|&(i, _)| &jobs[i]).collect();
     if lease.is_some() {
-        let busy = busy_orders(conn, &rows).await?;
+        let busy = busy_orders(conn, &rows)?;
         plan::choose_leased(&mut rows, &sources, &busy);
     }
-    insert_rows(conn, &sources, &rows, lease).await?;
+    insert_rows(conn, &sources, &rows, lease)?;
 
     let inserted: Vec<(usize, &NewRow)> = new.iter().map(|&(i, _)| i).zip(&rows).collect();
     plan::answers(jobs, &repeats, &inserted, &existing)
 }
 
+/// Tentative ids whose dedupe key was claimed, and for each key that was not, the job holding it.
+type Claims = (HashSet<i64>, HashMap<(String, String), i64>);
+
 /// Claims the dedupe key of each first occurrence: a new key, or one whose window has passed,
 /// takes the new job's id; a live key stays and its job id is returned for the duplicate.
-async fn claim_dedupe(
-    conn: &mut SqliteConnection,
+fn claim_dedupe(
+    conn: &Connection,
     jobs: &[NewJob],
     firsts: &[usize],
     ids: &[i64],
     window_ms: i64,
-) -> Result<(HashSet<i64>, HashMap<(String, String), i64>), StoreError> {
+) -> Result<Claims, StoreError> {
     let keys: Vec<_> = firsts
         .iter()
         .zip(ids)
@@ -84,20 +85,21 @@ async fn claim_dedupe(
             ])
         })
         .collect();
-    let claimed: Vec<i64> = sqlx::query_scalar(
-        "INSERT INTO dedupe (vendor, event_key, job_id, expires_at) \
-         SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?1) WHERE true \
-         ON CONFLICT (vendor, event_key) DO UPDATE \
-           SET job_id = excluded.job_id, expires_at = excluded.expires_at \
-           WHERE dedupe.expires_at <= excluded.expires_at - ?2 \
-         RETURNING job_id",
-    )
-    .bind(serde_json::Value::Array(keys.clone()).to_string())
-    .bind(window_ms)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(from_sqlx)?;
-    let claimed: HashSet<i64> = claimed.into_iter().collect();
+    let claimed: HashSet<i64> = conn
+        .prepare_cached(
+            "INSERT INTO dedupe (vendor, event_key, job_id, expires_at) \
+             SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?1) WHERE true \
+             ON CONFLICT (vendor, event_key) DO UPDATE \
+               SET job_id = excluded.job_id, expires_at = excluded.expires_at \
+               WHERE dedupe.expires_at <= excluded.expires_at - ?2 \
+             RETURNING job_id",
+        )
+        .and_then(|mut q| {
+            let list = serde_json::Value::Array(keys.clone()).to_string();
+            q.query_map(params![list, window_ms], |r| r.get(0))?
+                .collect()
+        })
+        .map_err(from_rusqlite)?;
     let mut existing = HashMap::new();
     if claimed.len() < firsts.len() {
         let lost: Vec<_> = keys
@@ -106,22 +108,25 @@ async fn claim_dedupe(
             .filter(|(_, id)| !claimed.contains(id))
             .map(|(k, _)| k.clone())
             .collect();
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT d.vendor, d.event_key, d.job_id FROM json_each(?1) AS k \
-             CROSS JOIN dedupe AS d ON d.vendor = k.value->>0 AND d.event_key = k.value->>1",
-        )
-        .bind(serde_json::Value::Array(lost).to_string())
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(from_sqlx)?;
+        let rows: Vec<(String, String, i64)> = conn
+            .prepare_cached(
+                "SELECT d.vendor, d.event_key, d.job_id FROM json_each(?1) AS k \
+                 CROSS JOIN dedupe AS d ON d.vendor = k.value->>0 AND d.event_key = k.value->>1",
+            )
+            .and_then(|mut q| {
+                let list = serde_json::Value::Array(lost).to_string();
+                q.query_map([list], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(from_rusqlite)?;
         existing.extend(rows.into_iter().map(|(v, e, id)| ((v, e), id)));
     }
     Ok((claimed, existing))
 }
 
 /// Live registrations for new jobs that await their order (input index → (order, account)).
-async fn find_registrations(
-    conn: &mut SqliteConnection,
+fn find_registrations(
+    conn: &Connection,
     jobs: &[NewJob],
     new: &[(usize, i64)],
 ) -> Result<HashMap<usize, (String, String)>, StoreError> {
@@ -136,15 +141,19 @@ async fn find_registrations(
     if wanted.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT k.value->>0, r.order_id, r.account_id FROM json_each(?1) AS k \
-         CROSS JOIN registrations AS r ON r.vendor = k.value->>1 AND r.correlation_key = k.value->>2 \
-         WHERE r.expires_at > k.value->>3",
-    )
-    .bind(serde_json::Value::Array(wanted).to_string())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(from_sqlx)?;
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare_cached(
+            "SELECT k.value->>0, r.order_id, r.account_id FROM json_each(?1) AS k \
+             CROSS JOIN registrations AS r \
+               ON r.vendor = k.value->>1 AND r.correlation_key = k.value->>2 \
+             WHERE r.expires_at > k.value->>3",
+        )
+        .and_then(|mut q| {
+            let list = serde_json::Value::Array(wanted).to_string();
+            q.query_map([list], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        })
+        .map_err(from_rusqlite)?;
     Ok(rows
         .into_iter()
         .map(|(i, o, a)| (i as usize, (o, a)))
@@ -152,8 +161,8 @@ async fn find_registrations(
 }
 
 /// Orders among `rows` that already have an unfinished (pending or in-flight) job.
-async fn busy_orders(
-    conn: &mut SqliteConnection,
+fn busy_orders(
+    conn: &Connection,
     rows: &[NewRow],
 ) -> Result<HashSet<(String, String)>, StoreError> {
     let orders: HashSet<(&str, &str)> = rows
@@ -165,95 +174,58 @@ async fn busy_orders(
         return Ok(HashSet::new());
     }
     let list: Vec<_> = orders.iter().map(|(a, o)| json!([a, o])).collect();
-    let busy: Vec<(String, String)> = sqlx::query_as(
+    conn.prepare_cached(
         "SELECT DISTINCT j.account_id, j.order_id FROM json_each(?1) AS k \
          CROSS JOIN jobs AS j ON j.account_id = k.value->>0 AND j.order_id = k.value->>1 \
          WHERE j.state IN ('pending', 'in_flight')",
     )
-    .bind(serde_json::Value::Array(list).to_string())
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(from_sqlx)?;
-    Ok(busy.into_iter().collect())
+    .and_then(|mut q| {
+        let list = serde_json::Value::Array(list).to_string();
+        q.query_map([list], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect()
+    })
+    .map_err(from_rusqlite)
 }
 
-const INSERT_COLUMNS: &str = "INSERT INTO jobs (id, vendor, event_key, order_id, account_id, \
+const INSERT_JOB: &str = "INSERT INTO jobs (id, vendor, event_key, order_id, account_id, \
      correlation_key, body, payload, headers, route, rule, request_id, state, attempts, \
-     next_attempt_at, lease_owner, lease_until, last_error, received_at, updated_at) VALUES ";
-const ROW_PLACEHOLDERS: &str = "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
-/// Largest multi-row insert (20 parameters a row, far below SQLite's 32766).
-const MAX_CHUNK: usize = 128;
+     next_attempt_at, lease_owner, lease_until, last_error, received_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+             ?19, ?19)";
 
-fn insert_sql(rows: usize) -> String {
-    let mut sql = String::with_capacity(INSERT_COLUMNS.len() + rows * 42);
-    sql.push_str(INSERT_COLUMNS);
-    for k in 0..rows {
-        if k > 0 {
-            sql.push(',');
-        }
-        sql.push_str(ROW_PLACEHOLDERS);
-    }
-    sql
-}
-
-/// Inserts the rows in chunks of 128, 64, … 1 rows.
-async fn insert_rows(
-    conn: &mut SqliteConnection,
+/// Inserts the rows, one cached statement each (no round trip per row on this thread).
+fn insert_rows(
+    conn: &Connection,
     jobs: &[&NewJob],
     rows: &[NewRow],
     lease: Option<&Lease>,
 ) -> Result<(), StoreError> {
-    let mut start = 0;
-    while start < rows.len() {
-        let left = rows.len() - start;
-        let chunk = if left >= MAX_CHUNK {
-            MAX_CHUNK
-        } else {
-            1 << (usize::BITS - 1 - left.leading_zeros())
-        };
-        let sql = insert_sql(chunk);
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for (row, job) in rows[start..start + chunk]
-            .iter()
-            .zip(&jobs[start..start + chunk])
-        {
-            let (state, attempts, next, owner, until) = match (row.leased, lease) {
-                (true, Some(l)) => (
-                    "in_flight",
-                    1_i64,
-                    None,
-                    Some(l.owner.as_str()),
-                    Some(l.until_ms),
-                ),
-                _ if row.state == JobState::Pending => {
-                    ("pending", 0, Some(job.received_at_ms), None, None)
-                }
-                _ => (row.state.as_str(), 0, None, None, None),
-            };
-            q = q
-                .bind(row.id)
-                .bind(job.vendor.as_str())
-                .bind(job.event_key.as_str())
-                .bind(row.order_id.as_deref())
-                .bind(row.account_id.as_deref())
-                .bind(job.correlation_key.as_deref())
-                .bind(job.body.as_deref())
-                .bind(job.payload.as_slice())
-                .bind(job.headers.as_str())
-                .bind(job.route.as_str())
-                .bind(job.rule.as_deref())
-                .bind(job.request_id.as_str())
-                .bind(state)
-                .bind(attempts)
-                .bind(next)
-                .bind(owner)
-                .bind(until)
-                .bind(row.last_error.as_deref())
-                .bind(job.received_at_ms)
-                .bind(job.received_at_ms);
-        }
-        q.execute(&mut *conn).await.map_err(from_sqlx)?;
-        start += chunk;
+    let mut insert = conn.prepare_cached(INSERT_JOB).map_err(from_rusqlite)?;
+    for (row, job) in rows.iter().zip(jobs) {
+        let start = plan::start_columns(row, job, lease);
+        insert
+            .execute(params![
+                row.id,
+                job.vendor,
+                job.event_key,
+                row.order_id,
+                row.account_id,
+                job.correlation_key,
+                job.body,
+                job.payload,
+                job.headers,
+                job.route,
+                job.rule,
+                job.request_id,
+                start.state,
+                start.attempts,
+                start.next_attempt_at,
+                start.lease_owner,
+                start.lease_until,
+                row.last_error,
+                job.received_at_ms,
+            ])
+            .map_err(from_rusqlite)?;
     }
     Ok(())
 }

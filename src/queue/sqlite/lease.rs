@@ -1,11 +1,11 @@
-//! Leasing, outcomes and release on SQLite. Every statement runs on the one writer connection,
-//! so "choose due heads, then mark them in flight" is a single atomic `UPDATE … RETURNING`.
+//! Leasing, outcomes and release on SQLite, run on the write thread. Every statement runs on
+//! the one connection that takes the queue's hot writes, so "choose due heads, then mark them in
+//! flight" is a single atomic `UPDATE … RETURNING`.
 
-use crate::queue::db_error::from_sqlx;
+use crate::queue::db_error::from_rusqlite;
 use crate::queue::rows::{finish_rows, into_jobs, JobRow, JOB_COLUMNS};
 use crate::queue::{Finish, Job, Lease, StoreError};
-use serde_json::json;
-use sqlx::SqlitePool;
+use rusqlite::{params, Connection};
 
 /// A due job is the head of its order when no older job of the same order is unfinished.
 /// (`state IN (…)` is spelled exactly as in the `jobs_order_head` index so SQLite uses it.)
@@ -13,8 +13,8 @@ const IS_HEAD: &str = "NOT EXISTS (SELECT 1 FROM jobs AS o \
      WHERE o.account_id = j.account_id AND o.order_id = j.order_id \
        AND o.state IN ('pending', 'in_flight') AND o.id < j.id)";
 
-pub(super) async fn lease_due(
-    pool: &SqlitePool,
+pub(super) fn lease_due(
+    conn: &Connection,
     lease: &Lease,
     now_ms: i64,
     limit: usize,
@@ -39,30 +39,60 @@ pub(super) async fn lease_due(
            LIMIT ?4) \
          RETURNING {JOB_COLUMNS}"
     );
-    let rows: Vec<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&lease.owner)
-        .bind(lease.until_ms)
-        .bind(now_ms)
-        .bind(limit as i64)
-        .fetch_all(pool)
-        .await
-        .map_err(from_sqlx)?;
+    let rows: Vec<JobRow> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut q| {
+            q.query_map(
+                params![lease.owner, lease.until_ms, now_ms, limit as i64],
+                job_row,
+            )?
+            .collect()
+        })
+        .map_err(from_rusqlite)?;
     into_jobs(rows)
 }
 
-pub(super) async fn finish_batch(
-    conn: &mut sqlx::SqliteConnection,
+/// Decodes a row selected with [`JOB_COLUMNS`].
+fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+    Ok(JobRow {
+        id: r.get(0)?,
+        vendor: r.get(1)?,
+        order_id: r.get(2)?,
+        account_id: r.get(3)?,
+        body: r.get(4)?,
+        attempts: r.get(5)?,
+        received_at: r.get(6)?,
+        request_id: r.get(7)?,
+        event_key: r.get(8)?,
+        lease_until: r.get(9)?,
+    })
+}
+
+pub(super) fn finish_batch(
+    conn: &Connection,
     owner: &str,
     outcomes: &[Finish],
 ) -> Result<u64, StoreError> {
     if outcomes.is_empty() {
         return Ok(0);
     }
-    let rows: Vec<_> = finish_rows(outcomes)
-        .into_iter()
-        .map(|r| {
-            json!([
+    // One primary-key hit per outcome (`+`: never an index on state instead); it applies only
+    // while `owner` still holds the lease.
+    let mut update = conn
+        .prepare_cached(
+            "UPDATE jobs SET state = ?3, next_attempt_at = ?4, lease_owner = NULL, \
+               lease_until = NULL, last_status = ?5, last_error = ?6, last_response = ?7, \
+               updated_at = ?8, \
+               delivered_at = CASE WHEN ?3 = 'delivered' THEN ?8 ELSE delivered_at END \
+             WHERE id = ?1 AND +state = 'in_flight' AND +lease_owner = ?2",
+        )
+        .map_err(from_rusqlite)?;
+    let mut done = 0;
+    for r in finish_rows(outcomes) {
+        done += update
+            .execute(params![
                 r.id,
+                owner,
                 r.state,
                 r.next_attempt_at,
                 r.status,
@@ -70,43 +100,20 @@ pub(super) async fn finish_batch(
                 r.response,
                 r.at
             ])
-        })
-        .collect();
-    // `+` keeps SQLite from driving the update from an index on state (one scan of every
-    // in-flight job per outcome); the outcomes list drives it, one primary-key hit each.
-    let done = sqlx::query(
-        "UPDATE jobs SET state = u.state, next_attempt_at = u.next_at, lease_owner = NULL, \
-           lease_until = NULL, last_status = u.status, last_error = u.error, \
-           last_response = u.response, updated_at = u.at, \
-           delivered_at = CASE WHEN u.state = 'delivered' THEN u.at ELSE jobs.delivered_at END \
-         FROM (SELECT value->>0 AS id, value->>1 AS state, value->>2 AS next_at, \
-                 value->>3 AS status, value->>4 AS error, value->>5 AS response, \
-                 value->>6 AS at FROM json_each(?2)) AS u \
-         WHERE jobs.id = u.id AND +jobs.state = 'in_flight' AND +jobs.lease_owner = ?1",
-    )
-    .bind(owner)
-    .bind(serde_json::Value::Array(rows).to_string())
-    .execute(&mut *conn)
-    .await
-    .map_err(from_sqlx)?;
-    Ok(done.rows_affected())
+            .map_err(from_rusqlite)? as u64;
+    }
+    Ok(done)
 }
 
-pub(super) async fn release(
-    pool: &SqlitePool,
-    owner: &str,
-    now_ms: i64,
-) -> Result<u64, StoreError> {
+pub(super) fn release(conn: &Connection, owner: &str, now_ms: i64) -> Result<u64, StoreError> {
     // The attempt counted at lease time was not made (or was cut short): give it back.
-    let done = sqlx::query(
-        "UPDATE jobs SET state = 'pending', next_attempt_at = ?2, lease_owner = NULL, \
-           lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?2 \
-         WHERE state = 'in_flight' AND lease_owner = ?1",
-    )
-    .bind(owner)
-    .bind(now_ms)
-    .execute(pool)
-    .await
-    .map_err(from_sqlx)?;
-    Ok(done.rows_affected())
+    let done = conn
+        .prepare_cached(
+            "UPDATE jobs SET state = 'pending', next_attempt_at = ?2, lease_owner = NULL, \
+               lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?2 \
+             WHERE state = 'in_flight' AND lease_owner = ?1",
+        )
+        .and_then(|mut q| q.execute(params![owner, now_ms]))
+        .map_err(from_rusqlite)?;
+    Ok(done as u64)
 }

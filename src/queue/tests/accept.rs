@@ -248,3 +248,18 @@ async fn a_pending_job_without_an_order_is_refused_and_nothing_is_written(s: Arc
         }
     );
 }
+
+#[tokio::test]
+async fn an_in_memory_sqlite_database_is_refused() {
+    // The write thread and the sqlx connections are separate connections: they would each see
+    // their own empty database, and nothing in memory survives a restart anyway.
+    for url in ["sqlite::memory:", "sqlite://file:q?mode=memory"] {
+        let err = crate::queue::open(url, &super::harness::options())
+            .await
+            .expect_err(url);
+        assert!(
+            matches!(&err, StoreError::Other(m) if m.contains("in-memory")),
+            "{url}: {err}"
+        );
+    }
+}
