@@ -188,10 +188,12 @@ fn busy_orders(
 }
 
 const INSERT_JOB: &str = "INSERT INTO jobs (id, vendor, event_key, order_id, account_id, \
-     correlation_key, body, payload, headers, route, rule, request_id, state, attempts, \
-     next_attempt_at, lease_owner, lease_until, last_error, received_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
-             ?19, ?19)";
+     correlation_key, route, rule, request_id, state, attempts, next_attempt_at, lease_owner, \
+     lease_until, last_error, received_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16)";
+/// The write-once columns, in their own table (see migrations/sqlite/0002_job_data.sql).
+const INSERT_DATA: &str =
+    "INSERT INTO job_data (id, body, payload, headers) VALUES (?1, ?2, ?3, ?4)";
 
 /// Inserts the rows, one cached statement each (no round trip per row on this thread).
 fn insert_rows(
@@ -201,6 +203,7 @@ fn insert_rows(
     lease: Option<&Lease>,
 ) -> Result<(), StoreError> {
     let mut insert = conn.prepare_cached(INSERT_JOB).map_err(from_rusqlite)?;
+    let mut data = conn.prepare_cached(INSERT_DATA).map_err(from_rusqlite)?;
     for (row, job) in rows.iter().zip(jobs) {
         let start = plan::start_columns(row, job, lease);
         insert
@@ -211,9 +214,6 @@ fn insert_rows(
                 row.order_id,
                 row.account_id,
                 job.correlation_key,
-                job.body,
-                job.payload,
-                job.headers,
                 job.route,
                 job.rule,
                 job.request_id,
@@ -225,6 +225,8 @@ fn insert_rows(
                 row.last_error,
                 job.received_at_ms,
             ])
+            .map_err(from_rusqlite)?;
+        data.execute(params![row.id, job.body, job.payload, job.headers])
             .map_err(from_rusqlite)?;
     }
     Ok(())

@@ -102,7 +102,7 @@ pub(super) async fn ids(pool: &SqlitePool, filter: &JobFilter) -> Result<Vec<Job
 }
 
 pub(super) async fn get(pool: &SqlitePool, id: JobId) -> Result<Option<JobDetail>, StoreError> {
-    let sql = format!("SELECT {DETAIL_COLUMNS} FROM jobs WHERE id = ?1");
+    let sql = format!("SELECT {DETAIL_COLUMNS} FROM jobs JOIN job_data USING (id) WHERE id = ?1");
     let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(pool)
@@ -117,16 +117,20 @@ pub(super) async fn replay(
     rewrite: Option<&Rewrite>,
     now_ms: i64,
 ) -> Result<bool, StoreError> {
+    let mut tx = pool
+        .begin_with("BEGIN IMMEDIATE")
+        .await
+        .map_err(from_sqlx)?;
     // Without a rewrite only a job that was translated can go back to pending; an unmappable
     // dead letter needs re-translation first.
     let done = sqlx::query(
         "UPDATE jobs SET state = 'pending', next_attempt_at = ?2, attempts = 0, \
            lease_owner = NULL, lease_until = NULL, delivered_at = NULL, updated_at = ?2, \
            order_id = COALESCE(?3, order_id), account_id = COALESCE(?4, account_id), \
-           body = COALESCE(?5, body), rule = CASE WHEN ?6 THEN ?7 ELSE rule END \
+           rule = CASE WHEN ?6 THEN ?7 ELSE rule END \
          WHERE id = ?1 AND state IN ('dead', 'delivered') \
            AND COALESCE(?3, order_id) IS NOT NULL AND COALESCE(?4, account_id) IS NOT NULL \
-           AND COALESCE(?5, body) IS NOT NULL",
+           AND COALESCE(?5, (SELECT body FROM job_data AS d WHERE d.id = jobs.id)) IS NOT NULL",
     )
     .bind(id)
     .bind(now_ms)
@@ -135,10 +139,22 @@ pub(super) async fn replay(
     .bind(rewrite.map(|r| r.body.as_str()))
     .bind(rewrite.is_some())
     .bind(rewrite.and_then(|r| r.rule.as_deref()))
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(from_sqlx)?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    if let Some(r) = rewrite {
+        sqlx::query("UPDATE job_data SET body = ?2 WHERE id = ?1")
+            .bind(id)
+            .bind(r.body.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(from_sqlx)?;
+    }
+    tx.commit().await.map_err(from_sqlx)?;
+    Ok(true)
 }
 
 pub(super) async fn purge(

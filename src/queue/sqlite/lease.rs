@@ -3,7 +3,7 @@
 //! flight" is a single atomic `UPDATE … RETURNING`.
 
 use crate::queue::db_error::from_rusqlite;
-use crate::queue::rows::{finish_rows, into_jobs, JobRow, JOB_COLUMNS};
+use crate::queue::rows::{finish_rows, into_jobs, JobRow};
 use crate::queue::{Finish, Job, Lease, StoreError};
 use rusqlite::{params, Connection};
 
@@ -12,6 +12,11 @@ use rusqlite::{params, Connection};
 const IS_HEAD: &str = "NOT EXISTS (SELECT 1 FROM jobs AS o \
      WHERE o.account_id = j.account_id AND o.order_id = j.order_id \
        AND o.state IN ('pending', 'in_flight') AND o.id < j.id)";
+
+/// `rows::JOB_COLUMNS`, with the body read from `job_data`.
+const RETURNED: &str = "id, vendor, order_id, account_id, \
+     (SELECT d.body FROM job_data AS d WHERE d.id = jobs.id) AS body, attempts, received_at, \
+     request_id, event_key, lease_until";
 
 pub(super) fn lease_due(
     conn: &Connection,
@@ -37,7 +42,7 @@ pub(super) fn lease_due(
              WHERE j.state = 'in_flight' AND j.lease_until <= ?3 AND {IS_HEAD} \
              ORDER BY j.lease_until, j.id LIMIT ?4) \
            LIMIT ?4) \
-         RETURNING {JOB_COLUMNS}"
+         RETURNING {RETURNED}"
     );
     let rows: Vec<JobRow> = conn
         .prepare_cached(&sql)
@@ -52,7 +57,7 @@ pub(super) fn lease_due(
     into_jobs(rows)
 }
 
-/// Decodes a row selected with [`JOB_COLUMNS`].
+/// Decodes a row returned with [`RETURNED`].
 fn job_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     Ok(JobRow {
         id: r.get(0)?,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Once};
 
 pub(crate) const T0: i64 = 1_700_000_000_000;
 pub(crate) const DAY: i64 = 86_400_000;
-/// Migrations in migrations/postgres (and migrations/sqlite).
+/// Migrations in migrations/postgres (migrations/sqlite has one more: 0002_job_data).
 pub(crate) const MIGRATIONS: i64 = 1;
 
 pub(crate) fn options() -> StoreOptions {

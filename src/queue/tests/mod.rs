@@ -34,3 +34,4 @@ mod counting;
 pub(crate) mod harness;
 mod lease;
 mod pg_ops;
+mod sqlite_schema;

@@ -1,0 +1,106 @@
+//! SQLite only: the split of a job's write-once data into `job_data` (migration 0002) keeps
+//! what a database written before it holds, and the retention purge leaves no data behind.
+
+use super::harness::{job, options, DAY, T0};
+use crate::queue::{open, Accepted, Finish, Lease};
+use sqlx::sqlite::SqlitePoolOptions;
+use sqlx::Row;
+
+fn url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}/relay.db?mode=rwc", dir.path().display())
+}
+
+async fn count(url: &str, sql: &'static str) -> i64 {
+    let pool = SqlitePoolOptions::new()
+        .connect(url)
+        .await
+        .expect("connect");
+    let n: i64 = sqlx::query(sql)
+        .fetch_one(&pool)
+        .await
+        .expect("count")
+        .get(0);
+    pool.close().await;
+    n
+}
+
+#[tokio::test]
+async fn a_database_from_before_the_split_keeps_every_payload_and_body() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url(&dir);
+    {
+        // The schema as release 0001 left it, with one stored job.
+        let pool = SqlitePoolOptions::new()
+            .connect(&url)
+            .await
+            .expect("connect");
+        let mut first = sqlx::migrate!("./migrations/sqlite");
+        first.migrations = first.migrations[..1].to_vec().into();
+        first.run(&pool).await.expect("migration 0001");
+        sqlx::query(
+            "INSERT INTO jobs (id, vendor, event_key, order_id, account_id, body, payload, \
+               headers, route, request_id, state, received_at, updated_at) \
+             VALUES (7, 'codesignal', 'e1', 'o1', 'acct', '{\"b\":1}', x'00ff7b', \
+               '[[\"x-sig\",\"abc\"]]', '{}', 'req-1', 'dead', ?1, ?1)",
+        )
+        .bind(T0)
+        .execute(&pool)
+        .await
+        .expect("old row");
+        pool.close().await;
+    }
+    let store = open(&url, &options()).await.expect("open migrates");
+    let d = store
+        .get(7)
+        .await
+        .expect("get")
+        .expect("job 7 is still there");
+    assert_eq!(d.body.as_deref(), Some("{\"b\":1}"));
+    assert_eq!(d.payload, vec![0x00, 0xff, 0x7b]);
+    assert_eq!(d.headers, "[[\"x-sig\",\"abc\"]]");
+    assert_eq!(d.summary.order_id.as_deref(), Some("o1"));
+}
+
+#[tokio::test]
+async fn purging_a_delivered_job_deletes_its_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url(&dir);
+    let store = open(&url, &options()).await.expect("open");
+    let lease = Lease {
+        owner: "w".into(),
+        until_ms: T0 + 60_000,
+    };
+    let accepted = store
+        .accept_batch(
+            &[job("e1", "o1", T0), job("e2", "o2", T0)],
+            DAY,
+            Some(&lease),
+        )
+        .await
+        .expect("accept");
+    let Accepted::New { id, leased: true } = accepted[0] else {
+        panic!("expected a leased job, got {accepted:?}");
+    };
+    let outcome = Finish::Delivered {
+        id,
+        status: 200,
+        at_ms: T0 + 1,
+    };
+    assert_eq!(
+        store.finish_batch("w", &[outcome]).await.expect("finish"),
+        1
+    );
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM job_data").await, 2);
+
+    assert_eq!(store.purge(T0 + 2, T0 + 2).await.expect("purge"), 1);
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM job_data").await, 1);
+    assert!(store.get(id).await.expect("get").is_none());
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM job_data WHERE id NOT IN (SELECT id FROM jobs)"
+        )
+        .await,
+        0
+    );
+}
