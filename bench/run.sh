@@ -44,9 +44,12 @@ load() { # url label
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 now_ms() { date +%s%3N; }
-# PATCHes answered 200 at the upstream since $1 (ms): count, and the last one's time (ms).
+# PATCHes answered 200 at the upstream since $1 (ms): count, first and last one's time (ms).
+# Rates are count / (last - first) for both setups: wrk spends seconds loading the events
+# file before it sends anything, so timing from before wrk starts would understate whichever
+# setup is timed that way.
 delivered_since() {
-  awk -v t="$1" '{ ms = $1 * 1000 } ms >= t && $2 == "PATCH" && $3 == 200 { n++; if (ms > last) last = ms } END { printf "%d %.0f\n", n, last }' "$UPLOG"
+  awk -v t="$1" '{ ms = $1 * 1000 } ms >= t && $2 == "PATCH" && $3 == 200 { n++; if (!first || ms < first) first = ms; if (ms > last) last = ms } END { printf "%d %.0f %.0f\n", n, first, last }' "$UPLOG"
 }
 
 # 1. The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine).
@@ -55,7 +58,7 @@ sleep 1.5
 T0=$(now_ms)
 RELAY=$(load http://127.0.0.1:18080/webhooks/x relay)
 sleep 1.5   # the upstream flushes its log every second
-read -r RELAY_DELIVERED _ <<<"$(delivered_since "$T0")"
+read -r RELAY_DELIVERED RELAY_FIRST RELAY_LAST <<<"$(delivered_since "$T0")"
 
 # 2. The gateway: embedded SQLite store, the bench vendor (HMAC-SHA256 over each body).
 MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
@@ -72,20 +75,22 @@ ACCEPTED=$(field "$GATEWAY" reqs)
 # Wait (bounded) until every accepted event reached the upstream.
 for _ in $(seq 240); do
   sleep 0.5
-  read -r GW_DELIVERED GW_LAST <<<"$(delivered_since "$T1")"
+  read -r GW_DELIVERED GW_FIRST GW_LAST <<<"$(delivered_since "$T1")"
   [ "$GW_DELIVERED" -ge "$ACCEPTED" ] && break
 done
 RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
 STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
 
-python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$GATEWAY" "$GW_DELIVERED" "$GW_LAST" "$T1" "$RSS_KB" "$STATS" <<'PY' | tee "$OUT/summary.txt"
+python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" <<'PY' | tee "$OUT/summary.txt"
 import sys
-dur, relay, relay_deliv, gw, gw_deliv, gw_last, t1, rss, stats = sys.argv[1:]
+dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats = sys.argv[1:]
 def parse(r): return {k: float(v) for k, v in (p.split("=") for p in r.split()[1:])}
+def rate(n, first, last):
+    span = (int(last) - int(first)) / 1000
+    return int(n) / span if span > 0 else 0
 r, g = parse(relay), parse(gw)
-relay_dps = int(relay_deliv) / r["dur_s"]
-elapsed = (int(gw_last) - int(t1)) / 1000 if int(gw_last) else float("nan")
-gw_dps = int(gw_deliv) / elapsed if elapsed else 0
+relay_dps = rate(relay_deliv, relay_first, relay_last)
+gw_dps = rate(gw_deliv, gw_first, gw_last)
 print(f"duration {dur}s per run, same events, same wrk, same upstream")
 print(f"{'':24}{'nginx relay':>14}{'gateway':>14}{'ratio':>8}")
 print(f"{'accepted req/s':24}{r['rps']:>14.0f}{g['rps']:>14.0f}{g['rps']/r['rps']:>8.2f}")
