@@ -47,10 +47,12 @@ pub struct Settings {
     #[serde(default)]
     pub trusted_proxies: Vec<String>,
 
-    /// `sqlite://path` (embedded, default) or `postgres://…` (shared by several replicas).
+    /// `sqlite://path` (embedded, default; a file, in-memory is refused) or `postgres://…`
+    /// (shared by several replicas).
     #[serde(default = "d::database_url")]
     pub database_url: String,
-    /// Database connections per process (PostgreSQL; SQLite uses one writer and a few readers).
+    /// Database connections per process (PostgreSQL; SQLite uses a write thread, one writer and
+    /// a few readers).
     #[serde(default = "d::db_pool_size")]
     pub db_pool_size: u32,
     /// Longest a single database statement may run before it is cancelled.
