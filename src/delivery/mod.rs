@@ -54,15 +54,18 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// The channel leased jobs travel on, 4 × `concurrency` deep: created first because both
-    /// acceptance (which leases on the fast path, as far as the channel has room) and delivery
-    /// need it. A job that waits in it so long behind a slow upstream that its lease no longer
-    /// covers an attempt is refused by the worker and handed out again once the lease expires,
-    /// so depth can never cause a double delivery.
+    /// The channel leased jobs travel on, 16 × `concurrency` deep: created first because both
+    /// acceptance (which leases on the fast path only when the whole batch fits in the room
+    /// left) and delivery need it. Deep enough for one group commit at 256 connections (~120
+    /// jobs): at 4 × 64 such batches were often stored unleased, and leasing them again from
+    /// the store was ~10% of the SQLite write thread. A job that waits in it so long behind a
+    /// slow upstream that its lease no longer covers an attempt (with the defaults: 50 s, i.e.
+    /// deliveries averaging over 3 s) is refused by the worker and handed out again once the
+    /// lease expires, so depth can never cause a double delivery.
     pub fn channel(
         concurrency: usize,
     ) -> (async_channel::Sender<Job>, async_channel::Receiver<Job>) {
-        async_channel::bounded::<Job>(concurrency.max(1) * 4)
+        async_channel::bounded::<Job>(concurrency.max(1) * 16)
     }
 
     /// Starts `cfg.threads` worker threads and the poller (on the current tokio runtime),
