@@ -2,11 +2,13 @@
 //! after commit survives a power loss. The queue's hot writes (accept, outcomes, lease, release)
 //! run on the [`thread::WriteThread`]; the rare ones (replay, purge, correlation) on one sqlx
 //! writer connection; admin queries and correlation look-ups on a small pool of readers, which
-//! WAL lets run beside the writers. The database must be a file: the write thread and the sqlx
+//! WAL lets run beside the writers; WAL pages are copied into the database file by a
+//! background task ([`checkpoint`]). The database must be a file: the write thread and the sqlx
 //! connections are separate connections to it.
 
 mod accept;
 mod admin;
+mod checkpoint;
 mod correlation;
 mod lease;
 mod thread;
@@ -35,11 +37,6 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// is 1 000). A job is inserted and then updated moments later, so with a longer interval most
 /// pages are copied once instead of twice; measured 20-40% more accept+finish throughput.
 const WAL_AUTOCHECKPOINT_PAGES: &str = "10000";
-/// How often a background task copies committed WAL pages into the database file, so the write
-/// thread rarely has to (its own checkpoint at `WAL_AUTOCHECKPOINT_PAGES` stays as a backstop,
-/// and is what lets the WAL restart from its beginning). Long enough that a job's insert and
-/// its outcome moments later usually land in the same checkpoint.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 /// After a checkpoint the WAL file is truncated back to this size (bytes).
 const WAL_SIZE_LIMIT: &str = "67108864";
 /// Page cache of the write thread (KiB, negative = size rather than pages): the hot end of every
@@ -57,22 +54,6 @@ pub(crate) struct SqliteStore {
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         self.checkpointer.abort();
-    }
-}
-
-/// Runs passive checkpoints (they never wait for or block the writers) on a reader
-/// connection, off the write thread: copying pages into the database file was ~12% of its time.
-async fn checkpoint_loop(pool: SqlitePool) {
-    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
-            .await
-        {
-            tracing::debug!(error = %e, "background checkpoint failed; the write thread's own checkpoint covers it");
-        }
     }
 }
 
@@ -133,7 +114,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(from_sqlx)?;
-        let checkpointer = tokio::spawn(checkpoint_loop(reader.clone()));
+        let checkpointer = tokio::spawn(checkpoint::run(reader.clone()));
         Ok(Self {
             hot,
             writer,
