@@ -3,7 +3,7 @@
 # generator (wrk + events.lua), the same distinct signed events, the same connection count and the
 # same upstream (nginx, counting every PATCH it receives with a timestamp).
 #
-#   bench/run.sh [DURATION_S=10] [CONNECTIONS=64] [THREADS=1]     (RELAY_BIN=path: another build)
+#   bench/run.sh [DURATION_S=10] [CONNECTIONS=64] [THREADS=1]     (BENCH_BIN=path: another build)
 #
 # Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
 # gateway's peak RSS; ratios gateway / nginx. Writes everything under bench/out/<time>/.
@@ -18,8 +18,8 @@ mkdir -p "$OUT"/{up,relay}/{logs,tmp}
 OUT="$(cd "$OUT" && pwd)"
 
 command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get install -y -qq nginx wrk >/dev/null; }
-# RELAY_BIN=path benchmarks another build (say, main's binary against a branch's) instead.
-if [ -n "${RELAY_BIN:-}" ]; then BIN="$RELAY_BIN"; else
+# BENCH_BIN=path benchmarks another build (say, main's binary against a branch's) instead.
+if [ -n "${BENCH_BIN:-}" ]; then BIN="$BENCH_BIN"; else
   cargo build --release --locked --bin assessment-relay >&2
   BIN="$PWD/target/release/assessment-relay"
 fi

@@ -109,7 +109,7 @@ fn every_variable_the_docs_and_readme_mention_exists() {
         {
             assert!(
                 known.iter().any(|k| k == word),
-                "docs/configuration.md mentions {word}, which is not a setting"
+                "the docs or README mention {word}, which is not a setting"
             );
         }
     }
