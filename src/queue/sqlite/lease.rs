@@ -7,11 +7,14 @@ use crate::queue::rows::{finish_rows, into_jobs, JobRow};
 use crate::queue::{Finish, Job, Lease, StoreError};
 use rusqlite::{params, Connection};
 
-/// A due job is the head of its order when no older job of the same order is unfinished.
+/// A due job is the head of its order when no older job of the same order is unfinished and
+/// no newer one is being delivered (a registration can release an older result while a newer
+/// one is in flight; a newer one whose lease expired no longer counts, or neither could go).
 /// (`state IN (…)` is spelled exactly as in the `jobs_order_head` index so SQLite uses it.)
 const IS_HEAD: &str = "NOT EXISTS (SELECT 1 FROM jobs AS o \
      WHERE o.account_id = j.account_id AND o.order_id = j.order_id \
-       AND o.state IN ('pending', 'in_flight') AND o.id < j.id)";
+       AND o.state IN ('pending', 'in_flight') \
+       AND (o.id < j.id OR (o.state = 'in_flight' AND o.lease_until > ?3)))";
 
 /// `rows::JOB_COLUMNS`, with the body read from `job_data`.
 const RETURNED: &str = "id, vendor, order_id, account_id, \

@@ -33,5 +33,6 @@ mod correlation;
 mod counting;
 pub(crate) mod harness;
 mod lease;
+mod ordering;
 mod pg_ops;
 mod sqlite_schema;
