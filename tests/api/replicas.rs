@@ -90,6 +90,42 @@ fn replica_env(
     env
 }
 
+/// A mock upstream recording every PATCH it is sent.
+async fn recording_upstream() -> (MockServer, Recorder) {
+    let upstream = MockServer::start().await;
+    let rec = Recorder::default();
+    Mock::given(wiremock::matchers::method("PATCH"))
+        .respond_with(rec.clone())
+        .mount(&upstream)
+        .await;
+    (upstream, rec)
+}
+
+/// Starts `n` replicas (`{name}{i}`) on one database, each logging to `{logs}/r{i}.log`;
+/// returns them with their ports.
+fn start_replicas(
+    n: usize,
+    dir: &std::path::Path,
+    upstream: &str,
+    db: &str,
+    name: &str,
+    logs: &std::path::Path,
+) -> (Vec<u16>, Vec<Gateway>) {
+    let ports: Vec<u16> = (0..n).map(|_| free_port()).collect();
+    let replicas = ports
+        .iter()
+        .enumerate()
+        .map(|(i, &p)| {
+            Gateway::start(
+                &replica_env(dir, upstream, db, p, &format!("{name}{i}")),
+                p,
+                &logs.join(format!("r{i}.log")),
+            )
+        })
+        .collect();
+    (ports, replicas)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_replicas_deliver_everything_once_at_a_time_and_in_order_despite_a_sigkill() {
     const ORDERS: usize = 400;
@@ -99,25 +135,9 @@ async fn three_replicas_deliver_everything_once_at_a_time_and_in_order_despite_a
     };
     let dir = test_mappings();
     let logs = tempfile::tempdir().unwrap();
-    let upstream = MockServer::start().await;
-    let rec = Recorder::default();
-    Mock::given(wiremock::matchers::method("PATCH"))
-        .respond_with(rec.clone())
-        .mount(&upstream)
-        .await;
-
-    let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
-    let mut replicas: Vec<Gateway> = ports
-        .iter()
-        .enumerate()
-        .map(|(i, &p)| {
-            Gateway::start(
-                &replica_env(dir.path(), &upstream.uri(), &db, p, &format!("replica-{i}")),
-                p,
-                &logs.path().join(format!("r{i}.log")),
-            )
-        })
-        .collect();
+    let (upstream, rec) = recording_upstream().await;
+    let (ports, mut replicas) =
+        start_replicas(3, dir.path(), &upstream.uri(), &db, "replica-", logs.path());
 
     // Orders in parallel, each order's results one after another (accepted before the next is
     // sent), spread round-robin over the replicas; a refused or failed post moves on to the next.
@@ -245,24 +265,9 @@ async fn a_postgresql_restart_mid_stream_loses_nothing_and_the_replicas_recover(
     let pgdir = data.path().join("pg").display().to_string();
     let url = script("pg-start.sh", &[&port, &pgdir]).await;
     let dir = test_mappings();
-    let upstream = MockServer::start().await;
-    let rec = Recorder::default();
-    Mock::given(wiremock::matchers::method("PATCH"))
-        .respond_with(rec.clone())
-        .mount(&upstream)
-        .await;
-    let ports: Vec<u16> = (0..2).map(|_| free_port()).collect();
-    let mut replicas: Vec<Gateway> = ports
-        .iter()
-        .enumerate()
-        .map(|(i, &p)| {
-            Gateway::start(
-                &replica_env(dir.path(), &upstream.uri(), &url, p, &format!("pg-r{i}")),
-                p,
-                &data.path().join(format!("r{i}.log")),
-            )
-        })
-        .collect();
+    let (upstream, rec) = recording_upstream().await;
+    let (ports, mut replicas) =
+        start_replicas(2, dir.path(), &upstream.uri(), &url, "pg-r", data.path());
 
     let accepted = Arc::new(AtomicUsize::new(0));
     let unavailable = Arc::new(AtomicUsize::new(0));
