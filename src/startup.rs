@@ -7,7 +7,7 @@ use crate::forward::{ClientOptions, Target};
 use crate::metrics as m;
 use crate::queue::retry::RetryPolicy;
 use crate::queue::StoreOptions;
-use crate::queue::{Acceptor, AcceptorConfig, Writer};
+use crate::queue::{Acceptor, AcceptorConfig, ReplyHub, Writer};
 use crate::routes::{self, AppState, Limits, QueueWatch, RequestIdMiddleware};
 use crate::signature::{SecretSource, VerifierContext};
 use crate::stackone::ResultValidator;
@@ -215,6 +215,8 @@ impl Application {
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
+                // One per worker thread: answers this thread's webhooks in one wake-up a commit.
+                .app_data(ReplyHub::default())
                 .app_data(routes::json_errors())
                 .app_data(routes::query_errors())
                 .app_data(routes::path_errors())

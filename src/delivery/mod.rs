@@ -47,6 +47,8 @@ pub struct Delivery {
     waiting: Arc<AtomicBool>,
     stop: CancellationToken,
     tracker: TaskTracker,
+    /// Where outcomes go; flushed at shutdown before the leases are given back.
+    finisher: Finisher,
     semaphore: Arc<Semaphore>,
     store: Arc<dyn Store>,
     owner: String,
@@ -83,6 +85,7 @@ impl Delivery {
             waiting: Arc::new(AtomicBool::new(true)),
             stop: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            finisher: finisher.clone(),
             semaphore: Arc::new(Semaphore::new(cfg.concurrency.max(1))),
             store: store.clone(),
             owner: cfg.owner.clone(),
@@ -116,8 +119,9 @@ impl Delivery {
         self.alive.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Stops taking jobs, waits up to `deadline` for deliveries in flight, then gives back every
-    /// lease this replica still holds so another replica (or the next start) delivers them.
+    /// Stops taking jobs, waits up to `deadline` for deliveries in flight and for their outcomes
+    /// to commit, then gives back every lease this replica still holds so another replica (or
+    /// the next start) delivers them.
     pub async fn shutdown(&self, deadline: Duration) {
         self.stop.cancel();
         self.jobs.close();
@@ -130,6 +134,14 @@ impl Delivery {
                 deadline_s = deadline.as_secs(),
                 "deliveries still running at the shutdown deadline; their jobs are released"
             );
+        }
+        // Outcomes are recorded without waiting for their commit; a release that overtook one
+        // would make a delivered job due again.
+        if tokio::time::timeout(deadline, self.finisher.flush())
+            .await
+            .is_err()
+        {
+            tracing::warn!("delivery outcomes still uncommitted at the shutdown deadline");
         }
         let now = chrono::Utc::now().timestamp_millis();
         match self.store.release(&self.owner, now).await {

@@ -156,7 +156,7 @@ async fn attempt(
         }
     };
     metrics::counter!(m::DELIVERIES, "outcome" => label, "status_class" => class).increment(1);
-    if let Err(e) = finisher.finish(finish).await {
+    if let Err(e) = finisher.record(finish).await {
         tracing::error!(error = %e, "could not record the delivery outcome; the job will be tried again when its lease expires");
     }
 }

@@ -7,6 +7,7 @@
 //! with the error. A caller that gave up waiting does not undo its commit; the vendor's retry
 //! then meets the dedupe key.
 
+use super::hub::{answer, Answers, ReplyHub};
 use super::{Accepted, Finish, Job, Lease, NewJob, Store, StoreError};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -43,8 +44,14 @@ pub struct AcceptorConfig {
 
 /// What the committing task is asked to do.
 enum Request {
-    Accept(Box<NewJob>, Reply<Accepted>),
-    Finish(Finish, Reply<()>),
+    /// A webhook, answered directly or through its caller's thread's hub.
+    Accept(
+        Box<NewJob>,
+        Reply<Accepted>,
+        Option<mpsc::UnboundedSender<Answers>>,
+    ),
+    /// An outcome, with a reply only when the caller waits for its commit.
+    Finish(Finish, Option<Reply<()>>),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -108,9 +115,27 @@ impl Acceptor {
 
     /// Commits `job` (in a batch with whatever else is queued) and returns its fate.
     pub async fn accept(&self, job: NewJob) -> Result<Accepted, StoreError> {
+        self.submit(job, None).await
+    }
+
+    /// [`Acceptor::accept`], answered through `hub` (the caller's thread's) when given.
+    pub fn accept_via(
+        &self,
+        job: NewJob,
+        hub: Option<&ReplyHub>,
+    ) -> impl std::future::Future<Output = Result<Accepted, StoreError>> + Send + '_ {
+        // The hub itself stays on its thread; only its channel travels with the request.
+        self.submit(job, hub.map(ReplyHub::sender))
+    }
+
+    async fn submit(
+        &self,
+        job: NewJob,
+        hub: Option<mpsc::UnboundedSender<Answers>>,
+    ) -> Result<Accepted, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Request::Accept(Box::new(job), reply))
+            .send(Request::Accept(Box::new(job), reply, hub))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -144,14 +169,35 @@ impl Finisher {
         (Finisher { tx }, handle)
     }
 
-    /// Records `f` (in a batch with whatever else is queued) once it is committed.
+    /// Records `f` (in a batch with whatever else is queued) and returns once it is committed.
     pub async fn finish(&self, f: Finish) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx
-            .send(Request::Finish(f, reply))
+            .send(Request::Finish(f, Some(reply)))
             .await
             .map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Queues `f` for the next commit without waiting for it (a failed commit is logged by the
+    /// committing task; the job's lease then expires and it is tried again). What delivery
+    /// uses: waiting would cost a cross-thread wake-up per delivery for nothing the worker
+    /// does with the answer. Errs only when the committing task has stopped.
+    pub async fn record(&self, f: Finish) -> Result<(), StoreError> {
+        self.tx
+            .send(Request::Finish(f, None))
+            .await
+            .map_err(|_| stopped())
+    }
+
+    /// Waits until every outcome queued before this call is committed (or its commit failed):
+    /// shutdown releases this replica's leases only after this, so a recorded delivery is never
+    /// released and sent again.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(Request::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
     }
 }
 
@@ -187,13 +233,13 @@ async fn run(
         let (mut outcomes, mut finish_replies, mut flushes) = (Vec::new(), Vec::new(), Vec::new());
         for r in queued.drain(..) {
             match r {
-                Request::Accept(j, reply) => {
+                Request::Accept(j, reply, hub) => {
                     jobs.push(*j);
-                    accept_replies.push(reply);
+                    accept_replies.push((reply, hub));
                 }
                 Request::Finish(f, reply) => {
                     outcomes.push(f);
-                    finish_replies.push(reply);
+                    finish_replies.extend(reply);
                 }
                 Request::Flush(done) => flushes.push(done),
             }
@@ -245,10 +291,8 @@ async fn run(
                 accepted
             }
             Err(e) => {
-                tracing::warn!(error = %e, jobs = jobs.len(), outcomes = outcomes.len(), "group commit failed");
-                for reply in accept_replies {
-                    let _ = reply.send(Err(e.clone()));
-                }
+                tracing::error!(error = %e, jobs = jobs.len(), outcomes = outcomes.len(), "group commit failed: its webhooks are answered with the error, and its outcomes' jobs are tried again once their leases expire");
+                answer(accept_replies, std::iter::repeat_with(|| Err(e.clone())));
                 for reply in finish_replies {
                     let _ = reply.send(Err(e.clone()));
                 }
@@ -259,9 +303,9 @@ async fn run(
             }
         };
         // Answer first: the callers' webhooks are durable now, whatever the worker does.
+        answer(accept_replies, accepted.iter().map(|a| Ok(*a)));
         let mut to_deliver = Vec::new();
-        for ((job, reply), a) in jobs.into_iter().zip(accept_replies).zip(accepted) {
-            let _ = reply.send(Ok(a));
+        for (job, a) in jobs.into_iter().zip(accepted) {
             if let Accepted::New { id, leased: true } = a {
                 to_deliver.extend(leased_job(
                     id,

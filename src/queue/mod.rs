@@ -10,6 +10,7 @@
 mod batch;
 mod db_error;
 mod filter;
+mod hub;
 mod plan;
 mod postgres;
 pub mod retry;
@@ -21,6 +22,7 @@ mod types;
 mod tests;
 
 pub use batch::{Acceptor, AcceptorConfig, Finisher, Writer};
+pub use hub::ReplyHub;
 pub use types::*;
 
 use async_trait::async_trait;

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, Prepared, StoredRoute};
 use crate::mapping::RouteParams;
 use crate::metrics as m;
-use crate::queue::{Accepted, Initial, NewJob};
+use crate::queue::{Accepted, Initial, NewJob, ReplyHub};
 use crate::signature::{CallbackBinding, InboundRequest};
 use crate::vendors::Vendor;
 use actix_web::http::StatusCode;
@@ -196,7 +196,7 @@ async fn handle(
     let awaiting = job.initial == Initial::AwaitingOrder;
     let accepted = state
         .acceptor
-        .accept(job)
+        .accept_via(job, req.app_data::<ReplyHub>())
         .await
         .map_err(|e| reject(store_error(&e)))?;
     vendor

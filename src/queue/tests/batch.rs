@@ -17,6 +17,7 @@ on_both_backends!(
     order_heads_accepted_with_a_lease_are_handed_to_the_worker,
     the_acceptor_drains_and_stops_when_every_handle_is_dropped,
     the_finisher_batches_outcomes_and_reports_failures,
+    recorded_outcomes_need_no_wait_and_a_flush_waits_for_their_commit,
 );
 
 fn config(batch_max: usize, lease: Option<(String, i64)>) -> AcceptorConfig {
@@ -134,8 +135,9 @@ async fn the_acceptor_drains_and_stops_when_every_handle_is_dropped(s: Arc<dyn S
     assert_eq!(s.stats(T0, true).await.unwrap().pending, 1);
 }
 
-async fn the_finisher_batches_outcomes_and_reports_failures(s: Arc<dyn Store>) {
-    let jobs: Vec<_> = (0..100)
+/// `n` jobs of distinct orders, accepted and leased to "w".
+async fn leased_jobs(s: &Arc<dyn Store>, n: usize) -> Vec<crate::queue::Job> {
+    let jobs: Vec<_> = (0..n)
         .map(|i| job(&format!("e{i}"), &format!("o{i}"), T0))
         .collect();
     s.accept_batch(&jobs, DAY, None).await.unwrap();
@@ -143,7 +145,13 @@ async fn the_finisher_batches_outcomes_and_reports_failures(s: Arc<dyn Store>) {
         owner: "w".into(),
         until_ms: T0 + DAY,
     };
-    let leased = s.lease_due(&lease, T0, 100).await.unwrap();
+    let leased = s.lease_due(&lease, T0, n).await.unwrap();
+    assert_eq!(leased.len(), n);
+    leased
+}
+
+async fn the_finisher_batches_outcomes_and_reports_failures(s: Arc<dyn Store>) {
+    let leased = leased_jobs(&s, 100).await;
     let counting = Counting::new(s.clone(), true);
     let (finisher, task) = Finisher::spawn(counting.clone(), "w".into(), 32);
     let callers: Vec<_> = leased
@@ -179,6 +187,37 @@ async fn the_finisher_batches_outcomes_and_reports_failures(s: Arc<dyn Store>) {
         })
         .await;
     assert!(matches!(err, Err(StoreError::Unavailable(_))));
+    drop(finisher);
+    task.await.unwrap();
+}
+
+async fn recorded_outcomes_need_no_wait_and_a_flush_waits_for_their_commit(s: Arc<dyn Store>) {
+    let leased = leased_jobs(&s, 50).await;
+    let counting = Counting::new(s.clone(), true);
+    let (finisher, task) = Finisher::spawn(counting.clone(), "w".into(), 64);
+    // The first commit is held: recording still returns at once, for every outcome.
+    for j in &leased {
+        let f = Finish::Delivered {
+            id: j.id,
+            status: 200,
+            at_ms: T0,
+        };
+        tokio::time::timeout(Duration::from_secs(5), finisher.record(f))
+            .await
+            .expect("record waited for the commit")
+            .unwrap();
+    }
+    until_calls(&counting, 1).await;
+    let early = tokio::time::timeout(Duration::from_millis(100), finisher.flush()).await;
+    assert!(
+        early.is_err(),
+        "flush returned before the outcomes committed"
+    );
+    counting.gate.add_permits(1);
+    tokio::time::timeout(Duration::from_secs(10), finisher.flush())
+        .await
+        .expect("flush never returned");
+    assert_eq!(s.stats(T0, true).await.unwrap().delivered, Some(50));
     drop(finisher);
     task.await.unwrap();
 }
