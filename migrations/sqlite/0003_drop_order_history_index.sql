@@ -1,0 +1,14 @@
+-- Drop the index of every job by order id (`jobs_order`), kept for "what happened to order X?".
+--
+-- Real order ids are random, not increasing, so each accepted webhook inserted into this
+-- ever-growing index at a random place: one more dirty page, i.e. one more 4 KiB frame in the
+-- WAL, per webhook. Measured with random order ids on the load benchmark: 16.5 KB written per
+-- webhook with it, 11.4 KB without, and 10.6-11.2k webhooks/s against 13.2-13.7k.
+--
+-- The delivery path never needed it: "is this job its order's head?" uses `jobs_order_head`,
+-- which holds only unfinished jobs, stays a few pages small and so costs no random write.
+-- Listing deliveries by order id alone (admin API, `deliveries list --order`) now reads the
+-- table newest first and stops at the page size; an order with fewer matches than that means
+-- a scan of the table, which retention bounds (a million rows: 0.06 s on the benchmark machine).
+-- PostgreSQL keeps the index: its writes and checkpoints are not on one thread.
+DROP INDEX jobs_order;
