@@ -9,7 +9,12 @@ be verified, translated, committed and delivered: no request takes the duplicate
     gen_events.py N SECRET OUT [ORDERS]
 ORDERS (default N): how many distinct orders the events spread over (< N puts several events on
 one order, exercising per-order ordering).
+
+IDS=random (environment): order and event ids look like real ones (hex digests, in no order)
+instead of counting up. Ids that count up are inserted at the end of every index; real ids land
+anywhere in them, which costs the store a page write per index and webhook.
 """
+import os
 import hashlib
 import hmac
 import json
@@ -20,13 +25,19 @@ def main():
     n, secret, out = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
     orders = int(sys.argv[4]) if len(sys.argv) > 4 else n
     filler = "x" * 900  # free-text feedback, as graders write
+    if os.environ.get("IDS", "counting") == "random":
+        def ident(kind, i):
+            return f"{kind}-" + hashlib.sha1(f"{kind}{i}".encode()).hexdigest()[:20]
+    else:
+        def ident(kind, i):
+            return f"{kind}-{i:09d}"
     with open(out, "w") as f:
         for i in range(n):
             body = json.dumps(
                 {
                     "event": "assessment.completed",
-                    "event_id": f"evt-{i:09d}",
-                    "order_id": f"ord-{i % orders:09d}",
+                    "event_id": ident("evt", i),
+                    "order_id": ident("ord", i % orders),
                     "account_id": "acct-bench",
                     "candidate": {"id": f"cand-{i}", "email": f"candidate{i}@example.com"},
                     "score": {"points": 70 + i % 30, "max": 100},

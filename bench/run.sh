@@ -5,6 +5,9 @@
 #
 #   bench/run.sh [DURATION_S=10] [CONNECTIONS=64] [THREADS=1]     (BENCH_BIN=path: another build)
 #
+# IDS=random: order and event ids like real ones (in no order) instead of counting up; see
+# bench/gen_events.py. The figures in docs/operations.md give both.
+#
 # Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
 # gateway's peak RSS; ratios gateway / nginx. Writes everything under bench/out/<time>/.
 # Needs nginx and wrk (apt-get install -y nginx wrk); builds the release binary.
@@ -94,7 +97,8 @@ def rate(n, first, last):
 r, g = parse(relay), parse(gw)
 relay_dps = rate(relay_deliv, relay_first, relay_last)
 gw_dps = rate(gw_deliv, gw_first, gw_last)
-print(f"duration {dur}s per run, same events, same wrk, same upstream")
+import os
+print(f"duration {dur}s per run, same events ({os.environ.get('IDS', 'counting')} ids), same wrk, same upstream")
 print(f"{'':24}{'nginx relay':>14}{'gateway':>14}{'ratio':>8}")
 print(f"{'accepted req/s':24}{r['rps']:>14.0f}{g['rps']:>14.0f}{g['rps']/r['rps']:>8.2f}")
 print(f"{'delivered/s (upstream)':24}{relay_dps:>14.0f}{gw_dps:>14.0f}{gw_dps/relay_dps:>8.2f}")
