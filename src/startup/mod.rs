@@ -1,22 +1,20 @@
 //! The one wiring point: load mappings, open the store, start delivery and the background
 //! tasks, bind the listener(s), and shut all of it down in order.
 
+mod from_settings;
+mod server;
+
 use crate::config::Settings;
-use crate::delivery::{Delivery, DeliveryConfig};
-use crate::forward::{ClientOptions, Target};
-use crate::metrics as m;
-use crate::queue::retry::RetryPolicy;
-use crate::queue::StoreOptions;
-use crate::queue::{Acceptor, AcceptorConfig, ReplyHub, Writer};
-use crate::routes::{self, AppState, Limits, QueueWatch, RequestIdMiddleware};
+use crate::delivery::Delivery;
+use crate::queue::{Acceptor, StoreOptions, Writer};
+use crate::routes::{AppState, Limits, QueueWatch};
 use crate::signature::{SecretSource, VerifierContext};
 use crate::stackone::ResultValidator;
 use crate::vendors::Registry;
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::web;
 use anyhow::Context as _;
-use std::net::TcpListener;
+use server::Servers;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -87,7 +85,7 @@ impl Application {
         for w in settings.warnings() {
             tracing::warn!("{w}");
         }
-        let handle = m::install();
+        let handle = crate::metrics::install();
 
         let verifier_ctx = VerifierContext {
             trusted_proxies: settings.trusted_proxy_nets(),
@@ -106,7 +104,7 @@ impl Application {
             )
         })?;
         let registry = Arc::new(registry);
-        log_vendors(&registry);
+        from_settings::log_vendors(&registry);
 
         let store = crate::queue::open(
             &settings.database_url,
@@ -119,7 +117,7 @@ impl Application {
         .with_context(|| {
             format!(
                 "cannot open the store at {}",
-                redact_url(&settings.database_url)
+                from_settings::redact_url(&settings.database_url)
             )
         })?;
 
@@ -127,35 +125,14 @@ impl Application {
         let jobs = Delivery::channel(settings.delivery_concurrency);
         let (acceptor, finisher, writers) = Writer::spawn(
             store.clone(),
-            AcceptorConfig {
-                batch_max: settings.commit_batch_max,
-                dedupe_window_ms: settings.dedupe_window().as_millis() as i64,
-                lease: Some((owner.clone(), settings.lease_ms as i64)),
-            },
+            from_settings::acceptor(&settings, &owner),
             owner.clone(),
             Some(jobs.0.clone()),
         );
         let delivery = Delivery::start(
             store.clone(),
             finisher,
-            DeliveryConfig {
-                target: Target::new(&settings.upstream_url, &api_key),
-                client: ClientOptions {
-                    timeout: settings.forward_timeout(),
-                    max_connections: settings.delivery_concurrency,
-                },
-                concurrency: settings.delivery_concurrency,
-                threads: settings.workers.unwrap_or_else(num_cpus),
-                policy: RetryPolicy {
-                    base: Duration::from_millis(settings.retry_base_ms),
-                    cap: Duration::from_millis(settings.retry_cap_ms),
-                    max_age: Duration::from_secs(settings.retry_max_age_s),
-                    max_attempts: settings.retry_max_attempts,
-                },
-                owner: owner.clone(),
-                lease_ms: settings.lease_ms as i64,
-                poll_interval: Duration::from_millis(250),
-            },
+            from_settings::delivery(&settings, &api_key, &owner),
             jobs,
         );
 
@@ -203,55 +180,12 @@ impl Application {
             tracing::info!("admin API disabled: set RELAY_ADMIN_TOKEN to enable /admin");
         }
 
-        let listener = TcpListener::bind(&settings.listen_addr).with_context(|| {
-            format!(
-                "cannot listen on RELAY_LISTEN_ADDR={}",
-                settings.listen_addr
-            )
-        })?;
-        let port = listener.local_addr()?.port();
-        let separate_metrics = settings.metrics_addr.is_some();
-        let app_state = state.clone();
-        let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(app_state.clone())
-                // One per worker thread: answers this thread's webhooks in one wake-up a commit.
-                .app_data(ReplyHub::default())
-                .app_data(routes::json_errors())
-                .app_data(routes::query_errors())
-                .app_data(routes::path_errors())
-                .wrap(from_fn(RequestIdMiddleware))
-                .configure(|c| routes::configure(c, !separate_metrics))
-                .default_service(web::to(routes::not_found))
-        })
-        .listen(listener)?
-        .max_connections(settings.max_connections)
-        .client_request_timeout(settings.client_request_timeout())
-        .shutdown_timeout(settings.shutdown_timeout_s);
-        if let Some(w) = settings.workers {
-            server = server.workers(w);
-        }
-        let server = server.run();
-
-        let (metrics_server, metrics_port) = match &settings.metrics_addr {
-            Some(addr) => {
-                let l = TcpListener::bind(addr)
-                    .with_context(|| format!("cannot listen on RELAY_METRICS_ADDR={addr}"))?;
-                let p = l.local_addr()?.port();
-                let st = state.clone();
-                let s = HttpServer::new(move || {
-                    App::new()
-                        .app_data(st.clone())
-                        .configure(routes::configure_metrics_only)
-                })
-                .listen(l)?
-                .workers(1)
-                .run();
-                (Some(s), Some(p))
-            }
-            None => (None, None),
-        };
-        drop(state);
+        let Servers {
+            port,
+            metrics_port,
+            server,
+            metrics_server,
+        } = server::bind(&settings, state)?;
         tracing::info!(port, metrics_port, owner = %owner, "assessment-relay listening");
         Ok(Self {
             port,
@@ -313,55 +247,5 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(())
-    }
-}
-
-fn num_cpus() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-}
-
-fn log_vendors(registry: &Registry) {
-    let set = registry.snapshot();
-    metrics::gauge!(m::VENDORS_LOADED).set(set.len() as f64);
-    for v in set.iter() {
-        match &v.disabled {
-            Some(why) => {
-                tracing::warn!(vendor = %v.id, reason = %why, "vendor loaded but disabled")
-            }
-            None => tracing::info!(vendor = %v.id, auth = %v.verifier.describe(), "vendor loaded"),
-        }
-    }
-}
-
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db` for error messages.
-fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.find(':') {
-                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact_url;
-
-    #[test]
-    fn database_passwords_are_redacted_in_messages() {
-        assert_eq!(
-            redact_url("postgres://relay:s3cret@db:5432/relay"),
-            "postgres://relay:***@db:5432/relay"
-        );
-        assert_eq!(
-            redact_url("sqlite://./data/relay.db"),
-            "sqlite://./data/relay.db"
-        );
     }
 }
