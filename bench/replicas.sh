@@ -24,6 +24,9 @@ PIDS=()
 cleanup() {
   for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid "$OUT"/lb/lb.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # As bench/run.sh: the events file and the database are made anew by every run.
+  rm -f "$EVENTS"
+  scripts/pg-stop.sh 55500 /tmp/relay-bench-pg --purge >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up/up.pid; worker_processes 1;"

@@ -36,6 +36,9 @@ python3 bench/gen_events.py "$N" "$SECRET" "$EVENTS"
 cleanup() {
   for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
   [ -n "${GW:-}" ] && kill "$GW" 2>/dev/null || true
+  # The events (~1 GB) and the gateway's database are made anew by every run: without this,
+  # a few dozen runs fill the disk. Summaries, wrk outputs and logs stay.
+  rm -rf "$EVENTS" "$OUT/gw"
 }
 trap cleanup EXIT
 
