@@ -7,24 +7,16 @@
 //! with the error. A caller that gave up waiting does not undo its commit; the vendor's retry
 //! then meets the dedupe key.
 
-use super::hub::{answer, Answers, ReplyHub};
-use super::{Accepted, Finish, Job, Lease, NewJob, Store, StoreError};
+use super::cycle::{Committer, Cycle, Request};
+use super::hub::{Answers, ReplyHub};
+use super::{Accepted, Finish, Job, NewJob, Store, StoreError};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
-
-type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
 
 /// Requests that may wait for the committing task, per unit of `batch_max`: enough to build
 /// the next batch while one commits, and a bound so overload pushes back on callers.
 const QUEUED_BATCHES: usize = 4;
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
 
 fn stopped() -> StoreError {
     StoreError::Unavailable("the commit task has stopped".into())
@@ -40,20 +32,6 @@ pub struct AcceptorConfig {
     /// `(owner, lease_ms)`: insert order heads already leased to `owner` for `lease_ms`, and
     /// hand them to the delivery worker without a second write or a poll.
     pub lease: Option<(String, i64)>,
-}
-
-/// What the committing task is asked to do.
-enum Request {
-    /// A webhook, answered directly or through its caller's thread's hub.
-    Accept(
-        Box<NewJob>,
-        Reply<Accepted>,
-        Option<mpsc::UnboundedSender<Answers>>,
-    ),
-    /// An outcome, with a reply only when the caller waits for its commit.
-    Finish(Finish, Option<Reply<()>>),
-    /// Answered once everything queued before it is committed.
-    Flush(oneshot::Sender<()>),
 }
 
 /// Handle to the acceptance side of a group-commit task. Cheap to clone; the task ends once
@@ -88,7 +66,23 @@ impl Writer {
         let batch_max = cfg.batch_max.max(1);
         if store.combines_writes() {
             let (tx, rx) = mpsc::channel(2 * batch_max * QUEUED_BATCHES);
-            let task = tokio::spawn(run(store, cfg, owner, batch_max, leased, rx));
+            let (done, finished) = oneshot::channel();
+            let committer = Committer {
+                rx,
+                cfg,
+                owner,
+                batch_max,
+                leased,
+                rt: tokio::runtime::Handle::current(),
+                done,
+            };
+            let task = match store.run_committer(committer) {
+                // On the store's writer thread: this task only reports its end.
+                Ok(()) => tokio::spawn(async move {
+                    let _ = finished.await;
+                }),
+                Err(c) => tokio::spawn(run(store, c.cfg, c.owner, batch_max, c.leased, c.rx)),
+            };
             (Acceptor { tx: tx.clone() }, Finisher { tx }, vec![task])
         } else {
             let (acceptor, a) = Acceptor::spawn(store.clone(), cfg, leased);
@@ -201,24 +195,9 @@ impl Finisher {
     }
 }
 
-/// The job a worker delivers, for a row inserted leased.
-fn leased_job(id: i64, job: NewJob, lease_until_ms: i64) -> Option<Job> {
-    Some(Job {
-        id,
-        order_id: job.order_id?,
-        account_id: job.account_id?,
-        body: job.body?,
-        vendor: job.vendor,
-        attempts: 0,
-        received_at_ms: job.received_at_ms,
-        request_id: job.request_id,
-        event_key: job.event_key,
-        lease_until_ms,
-    })
-}
-
-/// The committing loop: drain what is queued (up to `batch_max` of each kind), commit it with
-/// one `write_batch`, answer every caller, then hand the leased jobs to the worker.
+/// The committing loop on a tokio task: drain what is queued (up to `batch_max` of each kind),
+/// commit it with one `write_batch`, answer every caller, then hand the leased jobs to the
+/// worker. (SQLite runs the same cycle on its write thread instead: [`Committer`].)
 async fn run(
     store: Arc<dyn Store>,
     cfg: AcceptorConfig,
@@ -227,111 +206,19 @@ async fn run(
     leased: Option<async_channel::Sender<Job>>,
     mut rx: mpsc::Receiver<Request>,
 ) {
+    let rt = tokio::runtime::Handle::current();
     let mut queued = Vec::with_capacity(2 * batch_max);
     while rx.recv_many(&mut queued, 2 * batch_max).await > 0 {
-        let (mut jobs, mut accept_replies) = (Vec::new(), Vec::new());
-        let (mut outcomes, mut finish_replies, mut flushes) = (Vec::new(), Vec::new(), Vec::new());
-        for r in queued.drain(..) {
-            match r {
-                Request::Accept(j, reply, hub) => {
-                    jobs.push(*j);
-                    accept_replies.push((reply, hub));
-                }
-                Request::Finish(f, reply) => {
-                    outcomes.push(f);
-                    finish_replies.extend(reply);
-                }
-                Request::Flush(done) => flushes.push(done),
-            }
-        }
-        // Lease on the fast path only what the delivery channel has room for: this task must
-        // never wait on delivery (delivery waits on it to record outcomes). Jobs inserted
-        // unleased are pending, and the poller hands them out as capacity frees.
-        let room = leased.as_ref().map_or(0, |w| {
-            w.capacity().unwrap_or(usize::MAX).saturating_sub(w.len())
-        });
-        let lease = cfg
-            .lease
-            .as_ref()
-            .filter(|_| room >= jobs.len())
-            .map(|(owner, ms)| Lease {
-                owner: owner.clone(),
-                until_ms: now_ms().saturating_add(*ms),
-            });
-        let started = std::time::Instant::now();
-        let result = match store
+        let c = Cycle::prepare(&mut queued, &cfg, leased.as_ref());
+        let result = store
             .write_batch(
-                &jobs,
+                &c.jobs,
                 cfg.dedupe_window_ms,
-                lease.as_ref(),
+                c.lease.as_ref(),
                 &owner,
-                &outcomes,
+                &c.outcomes,
             )
-            .await
-        {
-            Ok((a, _)) if a.len() == jobs.len() => Ok(a),
-            Ok((a, _)) => Err(StoreError::Other(format!(
-                "write_batch answered {} of {} jobs",
-                a.len(),
-                jobs.len()
-            ))),
-            Err(e) => Err(e),
-        };
-        tracing::debug!(
-            jobs = jobs.len(),
-            outcomes = outcomes.len(),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "group commit"
-        );
-        let accepted = match result {
-            Ok(accepted) => {
-                for reply in finish_replies {
-                    let _ = reply.send(Ok(()));
-                }
-                accepted
-            }
-            Err(e) => {
-                tracing::error!(error = %e, jobs = jobs.len(), outcomes = outcomes.len(), "group commit failed: its webhooks are answered with the error, and its outcomes' jobs are tried again once their leases expire");
-                answer(accept_replies, std::iter::repeat_with(|| Err(e.clone())));
-                for reply in finish_replies {
-                    let _ = reply.send(Err(e.clone()));
-                }
-                for done in flushes {
-                    let _ = done.send(());
-                }
-                continue;
-            }
-        };
-        // Answer first: the callers' webhooks are durable now, whatever the worker does.
-        answer(accept_replies, accepted.iter().map(|a| Ok(*a)));
-        let mut to_deliver = Vec::new();
-        for (job, a) in jobs.into_iter().zip(accepted) {
-            if let Accepted::New { id, leased: true } = a {
-                to_deliver.extend(leased_job(
-                    id,
-                    job,
-                    lease.as_ref().map_or(0, |l| l.until_ms),
-                ));
-            }
-        }
-        for done in flushes {
-            let _ = done.send(());
-        }
-        if let Some(worker) = &leased {
-            for job in to_deliver {
-                match worker.try_send(job) {
-                    Ok(()) => {}
-                    // The poller filled the room meanwhile: hand it over without blocking here.
-                    Err(async_channel::TrySendError::Full(job)) => {
-                        let worker = worker.clone();
-                        tokio::spawn(async move {
-                            let _ = worker.send(job).await;
-                        });
-                    }
-                    // Delivery stopped (shutdown): the job stays leased until `release`.
-                    Err(async_channel::TrySendError::Closed(_)) => break,
-                }
-            }
-        }
+            .await;
+        c.conclude(result, leased.as_ref(), &rt);
     }
 }

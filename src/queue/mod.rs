@@ -8,6 +8,7 @@
 //! backend, `batch` (group commit for acceptance and outcomes), `retry` (the pure schedule).
 
 mod batch;
+mod cycle;
 mod db_error;
 mod filter;
 mod hub;
@@ -106,6 +107,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// batch acceptances and outcomes together; otherwise separate tasks keep them parallel).
     fn combines_writes(&self) -> bool {
         false
+    }
+
+    /// Takes the group-commit loop onto the store's own writer thread, if it has one (SQLite);
+    /// otherwise gives it back and a tokio task runs it.
+    fn run_committer(&self, c: cycle::Committer) -> Result<(), cycle::Committer> {
+        Err(c)
     }
 
     /// Leases up to `limit` due jobs: pending with `next_attempt_at <= now`, or in flight with an

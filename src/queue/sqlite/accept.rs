@@ -231,3 +231,20 @@ fn insert_rows(
     }
     Ok(())
 }
+/// `write_batch` in one transaction: acceptances and outcomes together (one fsync for both).
+pub(super) fn write_both(
+    tx: &rusqlite::Transaction<'_>,
+    jobs: &[NewJob],
+    dedupe_window_ms: i64,
+    lease: Option<&Lease>,
+    owner: &str,
+    outcomes: &[crate::queue::Finish],
+) -> Result<(Vec<Accepted>, u64), StoreError> {
+    let accepted = if jobs.is_empty() {
+        Vec::new()
+    } else {
+        accept_batch(tx, jobs, dedupe_window_ms, lease)?
+    };
+    let finished = super::lease::finish_batch(tx, owner, outcomes)?;
+    Ok((accepted, finished))
+}

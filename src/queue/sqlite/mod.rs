@@ -11,37 +11,17 @@ mod admin;
 mod checkpoint;
 mod correlation;
 mod lease;
+mod open;
 mod thread;
 
-use super::db_error::{from_migrate, from_sqlx};
+use super::cycle::Committer;
+use super::db_error::from_sqlx;
 use super::{
     Accepted, Callback, Finish, Job, JobDetail, JobFilter, JobId, JobSummary, Lease, NewJob,
-    QueueStats, Registration, Rewrite, Store, StoreError, StoreOptions,
+    QueueStats, Registration, Rewrite, Store, StoreError,
 };
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use std::str::FromStr;
-use std::time::Duration;
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// How long a writer waits for the connection (other writes queue behind a group commit).
-const WRITER_ACQUIRE: Duration = Duration::from_secs(10);
-/// How long a reader waits for a pooled connection.
-const READER_ACQUIRE: Duration = Duration::from_secs(5);
-/// How long SQLite waits on a lock held by another process (the CLI working on the file).
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// WAL pages written before a checkpoint copies them into the database file (SQLite's default
-/// is 1 000). A job is inserted and then updated moments later, so with a longer interval most
-/// pages are copied once instead of twice; measured 20-40% more accept+finish throughput.
-const WAL_AUTOCHECKPOINT_PAGES: &str = "10000";
-/// After a checkpoint the WAL file is truncated back to this size (bytes).
-const WAL_SIZE_LIMIT: &str = "67108864";
-/// Page cache of the write thread (KiB, negative = size rather than pages): the hot end of every
-/// index stays in memory. The other connections keep SQLite's default.
-const WRITER_CACHE_KIB: &str = "-65536";
+use sqlx::sqlite::SqlitePool;
 
 #[derive(Debug)]
 pub(crate) struct SqliteStore {
@@ -58,71 +38,6 @@ impl Drop for SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating the file and its folder) and migrates the database at `url`.
-    pub(crate) async fn open(url: &str, opts: &StoreOptions) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Other(format!("bad SQLite URL: {e}")))?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(false)
-            .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-            .pragma("journal_size_limit", WAL_SIZE_LIMIT);
-        if url.contains(":memory:") || url.contains("mode=memory") {
-            return Err(StoreError::Other(
-                "an in-memory SQLite database cannot hold a durable queue: give a file path".into(),
-            ));
-        }
-        if let Some(dir) = options.get_filename().parent() {
-            if !dir.as_os_str().is_empty() {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| {
-                    StoreError::Other(format!("cannot create {}: {e}", dir.display()))
-                })?;
-            }
-        }
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(WRITER_ACQUIRE)
-            // A local file connection does not go stale; a ping per transaction would be one
-            // more round trip to SQLite's thread on the path every webhook takes.
-            .test_before_acquire(false)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options.clone())
-            .await
-            .map_err(from_sqlx)?;
-        MIGRATOR.run(&writer).await.map_err(from_migrate)?;
-        let hot = thread::WriteThread::start(
-            options.get_filename(),
-            BUSY_TIMEOUT,
-            &[
-                ("synchronous", "FULL"),
-                ("foreign_keys", "OFF"),
-                ("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES),
-                ("journal_size_limit", WAL_SIZE_LIMIT),
-                ("cache_size", WRITER_CACHE_KIB),
-                // Multi-row statements keep a statement journal; past 64 KiB SQLite spills it
-                // to a temporary file, which cost the thread ~10% of its time in writes.
-                ("temp_store", "MEMORY"),
-            ],
-        )?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(opts.pool_size.clamp(1, 4))
-            .acquire_timeout(READER_ACQUIRE)
-            .connect_with(options)
-            .await
-            .map_err(from_sqlx)?;
-        let checkpointer = tokio::spawn(checkpoint::run(reader.clone()));
-        Ok(Self {
-            hot,
-            writer,
-            reader,
-            checkpointer,
-        })
-    }
-
     /// Starts a write transaction that holds SQLite's write lock from the first statement, so
     /// a concurrent writer in another process waits (busy timeout) instead of failing midway.
     async fn write_tx(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
@@ -198,19 +113,24 @@ impl Store for SqliteStore {
         let (owner, outcomes) = (owner.to_owned(), outcomes.to_vec());
         self.hot
             .write(move |tx| {
-                let accepted = if jobs.is_empty() {
-                    Vec::new()
-                } else {
-                    accept::accept_batch(tx, &jobs, dedupe_window_ms, lease.as_ref())?
-                };
-                let finished = lease::finish_batch(tx, &owner, &outcomes)?;
-                Ok((accepted, finished))
+                accept::write_both(
+                    tx,
+                    &jobs,
+                    dedupe_window_ms,
+                    lease.as_ref(),
+                    &owner,
+                    &outcomes,
+                )
             })
             .await
     }
 
     fn combines_writes(&self) -> bool {
         true
+    }
+
+    fn run_committer(&self, c: Committer) -> Result<(), Committer> {
+        self.hot.run_commits(c)
     }
 
     async fn release(&self, owner: &str, now_ms: i64) -> Result<u64, StoreError> {

@@ -7,41 +7,87 @@
 //! statements. On a loaded 2-core machine each hop waits for a scheduler slot, so commits took
 //! ~2.5 ms even when nearly empty; here one batch is one hop in and one out.
 //!
+//! The gateway's group-commit loop runs here too ([`WriteThread::run_commits`]): webhooks and
+//! outcomes queue on the committer's channel, and the thread takes the next batch the moment
+//! it has committed the last, with no other thread to wake in between.
+//!
 //! The rarer writes (replay, purge, correlation) stay on sqlx's writer connection. The two
 //! connections take SQLite's write lock with `BEGIN IMMEDIATE` and wait on each other through
 //! the busy timeout, exactly as the CLI working on the same file does.
 
+use crate::queue::cycle::{Committer, WriteFn};
 use crate::queue::db_error::from_rusqlite;
 use crate::queue::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::Duration;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 type Task = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// What the thread is asked to do.
+enum Msg {
+    /// One call in its own transaction.
+    Task(Task),
+    /// From now on, also run the group-commit loop (`cycle::Committer`) here.
+    Commits(Box<Committer>),
+}
 
 /// Statements the thread keeps prepared (a batch uses about ten distinct ones).
 const STATEMENT_CACHE: usize = 64;
 
-/// Handle to the write thread. The thread ends when the handle is dropped.
+/// Handle to the write thread. The thread ends when the handle is dropped and its committer,
+/// if any, has drained.
 #[derive(Debug)]
 pub(super) struct WriteThread {
-    tasks: mpsc::Sender<Task>,
+    tasks: mpsc::UnboundedSender<Msg>,
 }
 
 fn stopped() -> StoreError {
     StoreError::Unavailable("the SQLite write thread has stopped".into())
 }
 
+/// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed when it returns `Ok`, rolled back
+/// otherwise, or if it panics (answered as an error; the thread keeps serving).
+fn in_transaction<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let run = || {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(from_rusqlite)?;
+        let out = f(&tx)?;
+        tx.commit().map_err(from_rusqlite)?;
+        Ok(out)
+    };
+    catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
+        Err(StoreError::Other(
+            "the SQLite write thread caught a panic".into(),
+        ))
+    })
+}
+
+/// A batch write in one transaction on this thread's connection.
+pub(super) type BatchWrite = fn(
+    &rusqlite::Transaction<'_>,
+    &[crate::queue::NewJob],
+    i64,
+    Option<&crate::queue::Lease>,
+    &str,
+    &[crate::queue::Finish],
+) -> Result<(Vec<crate::queue::Accepted>, u64), StoreError>;
+
 impl WriteThread {
     /// Opens a connection to the (already created and migrated) database file at `path`,
-    /// applies `pragmas` (`name`, `value`) and starts the thread.
+    /// applies `pragmas` (`name`, `value`) and starts the thread; `batch` is how a committer
+    /// handed to it ([`WriteThread::run_commits`]) writes.
     pub(super) fn start(
         path: &Path,
         busy_timeout: Duration,
         pragmas: &[(&str, &str)],
+        batch: BatchWrite,
     ) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(from_rusqlite)?;
         conn.busy_timeout(busy_timeout).map_err(from_rusqlite)?;
@@ -50,15 +96,15 @@ impl WriteThread {
                 .map_err(from_rusqlite)?;
         }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let (tasks, queue) = mpsc::channel::<Task>();
+        // A runtime without I/O or timers: waiting on two channels at once is all it does, and
+        // being woken costs a futex, not an eventfd.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| StoreError::Other(format!("cannot start the SQLite write thread: {e}")))?;
+        let (tasks, queue) = mpsc::unbounded_channel::<Msg>();
         std::thread::Builder::new()
             .name("relay-sqlite-writer".into())
-            .spawn(move || {
-                let mut conn = conn;
-                for task in queue {
-                    task(&mut conn);
-                }
-            })
+            .spawn(move || rt.block_on(serve(conn, queue, batch)))
             .map_err(|e| StoreError::Other(format!("cannot start the SQLite write thread: {e}")))?;
         Ok(Self { tasks })
     }
@@ -73,29 +119,81 @@ impl WriteThread {
     {
         let (reply, answer) = oneshot::channel();
         let task: Task = Box::new(move |conn| {
-            let run = || {
-                let tx = conn
-                    .transaction_with_behavior(TransactionBehavior::Immediate)
-                    .map_err(from_rusqlite)?;
-                let out = f(&tx)?;
-                tx.commit().map_err(from_rusqlite)?;
-                Ok(out)
-            };
-            let result = catch_unwind(AssertUnwindSafe(run)).unwrap_or_else(|_| {
-                Err(StoreError::Other(
-                    "the SQLite write thread caught a panic".into(),
-                ))
-            });
-            let _ = reply.send(result);
+            let _ = reply.send(in_transaction(conn, f));
         });
-        self.tasks.send(task).map_err(|_| stopped())?;
+        self.tasks.send(Msg::Task(task)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+
+    /// Runs the group-commit loop on this thread from now on.
+    pub(super) fn run_commits(&self, c: Committer) -> Result<(), Committer> {
+        self.tasks
+            .send(Msg::Commits(Box::new(c)))
+            .map_err(|mpsc::error::SendError(m)| match m {
+                Msg::Commits(c) => *c,
+                Msg::Task(_) => unreachable!("sent a committer"),
+            })
+    }
+}
+
+/// The thread: single calls and, once handed one, the committer's batches, as they come.
+/// Calls go first (leasing and releasing are short, and delivery waits on them).
+async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>, batch: BatchWrite) {
+    let mut committer: Option<Committer> = None;
+    let mut queued = Vec::new();
+    let mut open = true;
+    while open || committer.is_some() {
+        enum Next {
+            Msg(Option<Msg>),
+            Batch(usize),
+        }
+        let next = tokio::select! {
+            biased;
+            m = queue.recv(), if open => Next::Msg(m),
+            n = async {
+                match committer.as_mut() {
+                    Some(c) => c.recv(&mut queued).await,
+                    None => std::future::pending().await,
+                }
+            } => Next::Batch(n),
+        };
+        match next {
+            Next::Msg(Some(Msg::Task(task))) => task(&mut conn),
+            Next::Msg(Some(Msg::Commits(c))) => committer = Some(*c),
+            Next::Msg(None) => open = false,
+            Next::Batch(0) => {
+                if let Some(c) = committer.take() {
+                    c.finished();
+                }
+            }
+            Next::Batch(_) => {
+                if let Some(c) = &committer {
+                    let write: &mut WriteFn<'_> = &mut |jobs, window, lease, owner, outcomes| {
+                        in_transaction(&mut conn, |tx| {
+                            batch(tx, jobs, window, lease, owner, outcomes)
+                        })
+                    };
+                    c.cycle(&mut queued, write);
+                }
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn no_batches(
+        _: &rusqlite::Transaction<'_>,
+        _: &[crate::queue::NewJob],
+        _: i64,
+        _: Option<&crate::queue::Lease>,
+        _: &str,
+        _: &[crate::queue::Finish],
+    ) -> Result<(Vec<crate::queue::Accepted>, u64), StoreError> {
+        unreachable!("no committer in this test")
+    }
 
     #[tokio::test]
     async fn the_pragmas_are_in_effect_on_the_thread_and_a_failed_call_is_rolled_back() {
@@ -106,7 +204,7 @@ mod tests {
             ("temp_store", "MEMORY"),
             ("cache_size", "-4096"),
         ];
-        let w = WriteThread::start(&path, Duration::from_secs(1), &pragmas).unwrap();
+        let w = WriteThread::start(&path, Duration::from_secs(1), &pragmas, no_batches).unwrap();
         let read = |p: &'static str| {
             move |tx: &rusqlite::Transaction<'_>| {
                 tx.query_row(&format!("PRAGMA {p}"), [], |r| r.get::<_, i64>(0))

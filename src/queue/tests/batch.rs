@@ -4,7 +4,7 @@
 use super::counting::Counting;
 use super::harness::{job, DAY, T0};
 use crate::queue::{
-    Accepted, Acceptor, AcceptorConfig, Finish, Finisher, Lease, Store, StoreError,
+    Accepted, Acceptor, AcceptorConfig, Finish, Finisher, Lease, Store, StoreError, Writer,
 };
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -18,6 +18,7 @@ on_both_backends!(
     the_acceptor_drains_and_stops_when_every_handle_is_dropped,
     the_finisher_batches_outcomes_and_reports_failures,
     recorded_outcomes_need_no_wait_and_a_flush_waits_for_their_commit,
+    the_gateway_writer_leases_records_and_ends_with_its_handles,
 );
 
 fn config(batch_max: usize, lease: Option<(String, i64)>) -> AcceptorConfig {
@@ -220,4 +221,54 @@ async fn recorded_outcomes_need_no_wait_and_a_flush_waits_for_their_commit(s: Ar
     assert_eq!(s.stats(T0, true).await.unwrap().delivered, Some(50));
     drop(finisher);
     task.await.unwrap();
+}
+
+/// `Writer::spawn` as the gateway uses it: on SQLite the cycle runs on the write thread, on
+/// PostgreSQL on two tasks; either way webhooks come back leased to the worker, outcomes
+/// commit, and the tasks end once every handle is gone.
+async fn the_gateway_writer_leases_records_and_ends_with_its_handles(s: Arc<dyn Store>) {
+    let (tx, rx) = async_channel::bounded(64);
+    let cfg = config(8, Some(("w1".into(), 60_000)));
+    let (acceptor, finisher, tasks) = Writer::spawn(s.clone(), cfg, "w1".into(), Some(tx));
+    let callers: Vec<_> = (0..20)
+        .map(|i| {
+            let a = acceptor.clone();
+            tokio::spawn(async move { a.accept(job(&format!("e{i}"), &format!("o{i}"), T0)).await })
+        })
+        .collect();
+    for c in callers {
+        assert!(matches!(
+            c.await.unwrap().unwrap(),
+            Accepted::New { leased: true, .. }
+        ));
+    }
+    // Callers are answered first, then the leased jobs handed over (on SQLite, from the write
+    // thread): wait for them, bounded.
+    let mut handed = Vec::new();
+    while handed.len() < 20 {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Ok(j)) => handed.push(j),
+            other => panic!(
+                "only {} of 20 order heads reached the worker: {other:?}",
+                handed.len()
+            ),
+        }
+    }
+    for j in &handed {
+        let f = Finish::Delivered {
+            id: j.id,
+            status: 200,
+            at_ms: T0,
+        };
+        finisher.record(f).await.unwrap();
+    }
+    finisher.flush().await;
+    assert_eq!(s.stats(T0, true).await.unwrap().delivered, Some(20));
+    drop((acceptor, finisher));
+    for t in tasks {
+        tokio::time::timeout(Duration::from_secs(10), t)
+            .await
+            .expect("a commit task outlived its handles")
+            .unwrap();
+    }
 }
