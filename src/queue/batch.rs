@@ -1,6 +1,7 @@
 //! Group commit. Durability costs one fsync per transaction, so instead of one transaction per
-//! webhook a single task drains whatever requests are queued (up to `batch_max`), commits them
-//! with one store call, and answers each caller. Under load batches grow by themselves; when
+//! webhook one committer drains whatever requests are queued (up to `batch_max`), commits them
+//! with one store call, and answers each caller ([`super::cycle`]). On SQLite the committer is
+//! the store's write thread; on PostgreSQL, tokio tasks. Under load batches grow by themselves; when
 //! idle a lone request is committed at once (no timer, no added latency).
 //!
 //! Nothing is acknowledged that is not committed: a failed batch answers every caller in it
@@ -164,6 +165,7 @@ impl Finisher {
     }
 
     /// Records `f` (in a batch with whatever else is queued) and returns once it is committed.
+    /// (Delivery uses [`Finisher::record`]; the store benchmark and tests wait with this.)
     pub async fn finish(&self, f: Finish) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.tx

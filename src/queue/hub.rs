@@ -2,9 +2,9 @@
 //!
 //! Each webhook waits for its commit on a oneshot channel. Completing a oneshot whose waiter
 //! runs on another thread's runtime wakes that runtime: a syscall (an eventfd write) per
-//! webhook, and the committing task paid one for every caller of every batch — about a third
+//! webhook, and the committer paid one for every caller of every batch — about a third
 //! of the gateway's wake-up syscalls under load. A [`ReplyHub`] belongs to one HTTP worker
-//! thread: the committing task sends it a batch's answers for that thread as one message, and
+//! thread: the committer (SQLite's write thread, or a task) sends it a batch's answers for that thread as one message, and
 //! the hub's task, running on that thread, completes the oneshots there, where waking a local
 //! task is only a queue push.
 

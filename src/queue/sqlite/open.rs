@@ -1,7 +1,7 @@
 //! Opening the embedded store: the file and its folder, migrations, the sqlx writer and
 //! readers, the write thread and the background checkpoint.
 
-use super::{accept, checkpoint, thread, SqliteStore};
+use super::{checkpoint, thread, SqliteStore};
 use crate::queue::db_error::{from_migrate, from_sqlx};
 use crate::queue::{StoreError, StoreOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -76,7 +76,6 @@ impl SqliteStore {
                 // to a temporary file, which cost the thread ~10% of its time in writes.
                 ("temp_store", "MEMORY"),
             ],
-            accept::write_both,
         )?;
         let reader = SqlitePoolOptions::new()
             .max_connections(opts.pool_size.clamp(1, 4))

@@ -69,25 +69,13 @@ fn in_transaction<T>(
     })
 }
 
-/// A batch write in one transaction on this thread's connection.
-pub(super) type BatchWrite = fn(
-    &rusqlite::Transaction<'_>,
-    &[crate::queue::NewJob],
-    i64,
-    Option<&crate::queue::Lease>,
-    &str,
-    &[crate::queue::Finish],
-) -> Result<(Vec<crate::queue::Accepted>, u64), StoreError>;
-
 impl WriteThread {
     /// Opens a connection to the (already created and migrated) database file at `path`,
-    /// applies `pragmas` (`name`, `value`) and starts the thread; `batch` is how a committer
-    /// handed to it ([`WriteThread::run_commits`]) writes.
+    /// applies `pragmas` (`name`, `value`) and starts the thread.
     pub(super) fn start(
         path: &Path,
         busy_timeout: Duration,
         pragmas: &[(&str, &str)],
-        batch: BatchWrite,
     ) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(from_rusqlite)?;
         conn.busy_timeout(busy_timeout).map_err(from_rusqlite)?;
@@ -104,7 +92,7 @@ impl WriteThread {
         let (tasks, queue) = mpsc::unbounded_channel::<Msg>();
         std::thread::Builder::new()
             .name("relay-sqlite-writer".into())
-            .spawn(move || rt.block_on(serve(conn, queue, batch)))
+            .spawn(move || rt.block_on(serve(conn, queue)))
             .map_err(|e| StoreError::Other(format!("cannot start the SQLite write thread: {e}")))?;
         Ok(Self { tasks })
     }
@@ -138,7 +126,7 @@ impl WriteThread {
 
 /// The thread: single calls and, once handed one, the committer's batches, as they come.
 /// Calls go first (leasing and releasing are short, and delivery waits on them).
-async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>, batch: BatchWrite) {
+async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>) {
     let mut committer: Option<Committer> = None;
     let mut queued = Vec::new();
     let mut open = true;
@@ -170,7 +158,7 @@ async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>, ba
                 if let Some(c) = &committer {
                     let write: &mut WriteFn<'_> = &mut |jobs, window, lease, owner, outcomes| {
                         in_transaction(&mut conn, |tx| {
-                            batch(tx, jobs, window, lease, owner, outcomes)
+                            super::accept::write_both(tx, jobs, window, lease, owner, outcomes)
                         })
                     };
                     c.cycle(&mut queued, write);
@@ -184,17 +172,6 @@ async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>, ba
 mod tests {
     use super::*;
 
-    fn no_batches(
-        _: &rusqlite::Transaction<'_>,
-        _: &[crate::queue::NewJob],
-        _: i64,
-        _: Option<&crate::queue::Lease>,
-        _: &str,
-        _: &[crate::queue::Finish],
-    ) -> Result<(Vec<crate::queue::Accepted>, u64), StoreError> {
-        unreachable!("no committer in this test")
-    }
-
     #[tokio::test]
     async fn the_pragmas_are_in_effect_on_the_thread_and_a_failed_call_is_rolled_back() {
         let dir = tempfile::tempdir().unwrap();
@@ -204,7 +181,7 @@ mod tests {
             ("temp_store", "MEMORY"),
             ("cache_size", "-4096"),
         ];
-        let w = WriteThread::start(&path, Duration::from_secs(1), &pragmas, no_batches).unwrap();
+        let w = WriteThread::start(&path, Duration::from_secs(1), &pragmas).unwrap();
         let read = |p: &'static str| {
             move |tx: &rusqlite::Transaction<'_>| {
                 tx.query_row(&format!("PRAGMA {p}"), [], |r| r.get::<_, i64>(0))
