@@ -6,6 +6,7 @@ mod demo;
 mod health;
 mod mapping_tools;
 mod ops;
+mod orders;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -46,7 +47,7 @@ pub enum Command {
     Deliveries(ops::DeliveriesCmd),
     /// Manage order registrations and per-invite callback URLs (on RELAY_DATABASE_URL directly).
     #[command(subcommand)]
-    Orders(ops::OrdersCmd),
+    Orders(orders::OrdersCmd),
     /// Print the effective configuration, secrets redacted.
     Config,
     /// Exit 0 if the gateway at RELAY_LISTEN_ADDR answers /healthz (the container HEALTHCHECK).
@@ -120,7 +121,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Verify(a) => mapping_tools::verify(a),
         Command::Demo(a) => demo::run(a).await,
         Command::Deliveries(c) => ops::deliveries(c).await,
-        Command::Orders(c) => ops::orders(c).await,
+        Command::Orders(c) => orders::orders(c).await,
         Command::Config => ops::config(),
         Command::Healthcheck => health::healthcheck(),
     }

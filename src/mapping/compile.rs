@@ -179,20 +179,7 @@ impl Compiler {
                 Expr::ReceivedAt
             }
             "first" => Expr::First(self.list(arg, &here, scope, 1)),
-            "if" => {
-                let cond = self.cond(arg, &here, scope);
-                let then = match m.get("then") {
-                    Some(t) => self.expr(t, &format!("{at}.then"), scope),
-                    None => {
-                        self.err(at, "\"if\" needs \"then\" (\"else\" is optional)");
-                        Expr::Absent
-                    }
-                };
-                let otherwise = m
-                    .get("else")
-                    .map_or(Expr::Absent, |e| self.expr(e, &format!("{at}.else"), scope));
-                Expr::If(Box::new((cond, then, otherwise)))
-            }
+            "if" => self.if_then_else(m, arg, at, scope),
             "lookup" => self.lookup(m, arg, at, scope),
             "template" => self.template(arg, &here, scope),
             "concat" => {
@@ -219,23 +206,7 @@ impl Compiler {
                 };
                 Expr::Arith(op, items)
             }
-            "round" => {
-                let e = self.operand(arg, &here, scope, Ty::NUM);
-                let digits = match m.get("digits") {
-                    None => 0,
-                    Some(d) => match d.as_u64().filter(|d| *d <= 12) {
-                        Some(d) => d as u32,
-                        None => {
-                            self.err(
-                                &format!("{at}.digits"),
-                                "must be a whole number from 0 to 12",
-                            );
-                            0
-                        }
-                    },
-                };
-                Expr::Round(Box::new(e), digits)
-            }
+            "round" => self.round(m, arg, at, scope),
             "number" => Expr::ToNumber(Box::new(self.operand(arg, &here, scope, Ty::SCALAR))),
             "string" => Expr::ToText(Box::new(self.operand(
                 arg,

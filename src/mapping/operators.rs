@@ -1,6 +1,6 @@
-//! Compiling the operators that take companion members (`path` with `default`/`required`,
-//! `header`, `lookup`, `split`, `date`): each member is checked here, with the reasons an author
-//! needs to fix it.
+//! Compiling the operators that take companion members (`path` with `default`/`required`, `if`
+//! with `then`/`else`, `round` with `digits`, `header`, `lookup`, `split`, `date`): each member is
+//! checked here, with the reasons an author needs to fix it.
 
 use super::compile::{Compiler, Scope};
 use super::dates::{DateExpr, Format, Zone};
@@ -41,6 +41,51 @@ impl Compiler {
             (None, false) => Missing::Absent,
         };
         self.path(src, missing, at, scope)
+    }
+
+    pub(crate) fn if_then_else(
+        &mut self,
+        m: &Map<String, Value>,
+        arg: &Value,
+        at: &str,
+        scope: Scope,
+    ) -> Expr {
+        let cond = self.cond(arg, &format!("{at}.if"), scope);
+        let then = match m.get("then") {
+            Some(t) => self.expr(t, &format!("{at}.then"), scope),
+            None => {
+                self.err(at, "\"if\" needs \"then\" (\"else\" is optional)");
+                Expr::Absent
+            }
+        };
+        let otherwise = m
+            .get("else")
+            .map_or(Expr::Absent, |e| self.expr(e, &format!("{at}.else"), scope));
+        Expr::If(Box::new((cond, then, otherwise)))
+    }
+
+    pub(crate) fn round(
+        &mut self,
+        m: &Map<String, Value>,
+        arg: &Value,
+        at: &str,
+        scope: Scope,
+    ) -> Expr {
+        let e = self.operand(arg, &format!("{at}.round"), scope, Ty::NUM);
+        let digits = match m.get("digits") {
+            None => 0,
+            Some(d) => match d.as_u64().filter(|d| *d <= 12) {
+                Some(d) => d as u32,
+                None => {
+                    self.err(
+                        &format!("{at}.digits"),
+                        "must be a whole number from 0 to 12",
+                    );
+                    0
+                }
+            },
+        };
+        Expr::Round(Box::new(e), digits)
     }
 
     pub(crate) fn header(&mut self, arg: &Value, at: &str) -> Expr {

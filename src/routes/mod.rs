@@ -3,6 +3,7 @@
 
 pub mod admin;
 mod body;
+mod correlate;
 mod errors;
 mod health;
 mod request_id;

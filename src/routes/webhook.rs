@@ -2,22 +2,20 @@
 //! verify → prepare (parse, translate, validate, identity) → correlate → commit → answer.
 //! The vendor gets its 2xx only after the job is committed.
 
+use super::correlate::{correlate, resolve_callback};
 use super::errors::{auth_error, rejection_error, store_error, BUSY_RETRY_AFTER};
 use super::{body, AppState, RequestId};
-use crate::correlation;
 use crate::domain::Headers;
 use crate::error::{ApiError, ErrorCode};
 use crate::ingest::{self, Prepared, StoredRoute};
 use crate::mapping::RouteParams;
 use crate::metrics as m;
-use crate::queue::{Accepted, Initial, NewJob, ReplyHub};
-use crate::signature::{CallbackBinding, InboundRequest};
-use crate::vendors::Vendor;
+use crate::queue::{Accepted, Initial, ReplyHub};
+use crate::signature::InboundRequest;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub async fn receive(
@@ -257,57 +255,4 @@ fn rejected(vendor: &str, e: ApiError) -> ApiError {
     metrics::counter!(m::WEBHOOKS_REJECTED, "vendor" => vendor.to_owned(), "cause" => e.code.as_str()).increment(1);
     tracing::info!(vendor, cause = e.code.as_str(), reason = %e.message, "webhook rejected");
     e
-}
-
-/// Looks a per-invite token up. An unknown, malformed, expired or other-vendor token is a 401:
-/// for vendors that sign nothing, the token *is* the authentication.
-async fn resolve_callback(
-    state: &AppState,
-    vendor: &Arc<Vendor>,
-    token: &str,
-) -> Result<CallbackBinding, ApiError> {
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::CallbackTokenInvalid,
-            "this callback URL is not valid",
-        )
-    };
-    if !correlation::is_well_formed(token) {
-        return Err(invalid());
-    }
-    let now = Utc::now().timestamp_millis();
-    match state
-        .store
-        .get_callback(&correlation::token_hash(token), now)
-        .await
-    {
-        Ok(Some(cb)) if cb.vendor == vendor.id.as_str() => Ok(CallbackBinding {
-            order_id: cb.order_id,
-            account_id: cb.account_id,
-        }),
-        Ok(_) => Err(invalid()),
-        Err(e) => Err(store_error(&e)),
-    }
-}
-
-/// Fills in the order of a job that only has a correlation key, when the key is registered.
-async fn correlate(state: &AppState, mut job: NewJob) -> Result<NewJob, ApiError> {
-    if job.initial != Initial::AwaitingOrder {
-        return Ok(job);
-    }
-    let Some(key) = job.correlation_key.as_deref() else {
-        return Ok(job);
-    };
-    let now = Utc::now().timestamp_millis();
-    if let Some(reg) = state
-        .store
-        .get_registration(&job.vendor, key, now)
-        .await
-        .map_err(|e| store_error(&e))?
-    {
-        job.order_id = Some(reg.order_id);
-        job.account_id = Some(reg.account_id);
-        job.initial = Initial::Pending;
-    }
-    Ok(job)
 }
