@@ -1,16 +1,22 @@
 //! `spawn_app()` and friends: start the real gateway on 127.0.0.1:0 with a temporary SQLite
 //! store (or PostgreSQL), bundled mappings, known vendor secrets and a wiremock upstream.
+//! Tests import everything from here; `requests` and `vendors` only keep this file short.
+
+mod requests;
+mod vendors;
+
+pub use requests::json;
+pub use vendors::{
+    acme_event, cases, mappings_copy, secret_for, secrets_for, sign_with, test_mappings,
+    with_test_vendors,
+};
 
 use assessment_relay::config::Settings;
-use assessment_relay::demo::fixtures::{self, Case};
-use assessment_relay::domain::VendorId;
-use assessment_relay::signature::{MapSecrets, Signed, VerifierContext};
+use assessment_relay::signature::MapSecrets;
 use assessment_relay::startup::{Application, BuildOptions};
-use assessment_relay::vendors::{load_file, LoadOptions, Vendor};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Once};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wiremock::MockServer;
 
 pub const API_KEY: &str = "test-api-key";
@@ -33,28 +39,6 @@ pub fn repo() -> PathBuf {
 
 pub fn bundled_mappings() -> PathBuf {
     repo().join("mappings")
-}
-
-/// The secret tests give vendor `v` (hex: valid as raw text and as base64).
-pub fn secret_for(v: &str) -> String {
-    hex::encode(format!("test-secret-{v}"))
-}
-
-/// Secrets for every bundled vendor and every file in `dir`.
-pub fn secrets_for(dir: &Path) -> MapSecrets {
-    let mut s = MapSecrets::new();
-    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        if let Some(stem) = name
-            .strip_suffix(".json")
-            .filter(|n| !n.ends_with(".schema"))
-        {
-            if let Ok(id) = VendorId::parse(stem) {
-                s = s.with(&id.env_suffix(), secret_for(stem));
-            }
-        }
-    }
-    s
 }
 
 /// How to start an app.
@@ -165,199 +149,5 @@ pub async fn spawn_app_against(o: Options, upstream: MockServer) -> TestApp {
         _data_dir: data_dir,
         clock: o.clock,
         _server: server,
-    }
-}
-
-impl TestApp {
-    pub fn vendor(&self, name: &str) -> Vendor {
-        let ctx = VerifierContext::default();
-        load_file(
-            &self.mappings.join(format!("{name}.json")),
-            LoadOptions {
-                secrets: &self.secrets,
-                verifier: &ctx,
-                public_url: Some(&self.address),
-            },
-        )
-        .unwrap_or_else(|e| panic!("{name} loads: {e:?}"))
-    }
-
-    /// What vendor `name` would send with `body` now, for the URL `url`.
-    pub fn sign(&self, name: &str, body: &[u8], url: &str) -> Signed {
-        let now = self
-            .clock
-            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
-        self.vendor(name)
-            .verifier
-            .sign(body, now, Some(url))
-            .expect("signs")
-    }
-
-    pub fn webhook_url(&self, vendor: &str) -> String {
-        format!("{}/webhooks/{vendor}", self.address)
-    }
-
-    /// POSTs `body` to `url` signed as `vendor` signs, plus `extra` headers.
-    pub async fn post_signed_to(
-        &self,
-        vendor: &str,
-        url: &str,
-        body: &[u8],
-        extra: &[(&str, &str)],
-    ) -> reqwest::Response {
-        let signed = self.sign(vendor, body, url);
-        let full = if signed.query.is_empty() {
-            url.to_owned()
-        } else {
-            format!("{url}?{}", signed.query)
-        };
-        let mut req = self
-            .client
-            .post(full)
-            .header("content-type", "application/json")
-            .body(body.to_vec());
-        for (n, v) in &signed.headers {
-            req = req.header(n, v);
-        }
-        for (n, v) in extra {
-            req = req.header(*n, *v);
-        }
-        req.send().await.expect("request sent")
-    }
-
-    pub async fn post_signed(&self, vendor: &str, body: &[u8]) -> reqwest::Response {
-        self.post_signed_to(vendor, &self.webhook_url(vendor), body, &[])
-            .await
-    }
-
-    /// An admin request with the bearer token.
-    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, format!("{}/admin{path}", self.address))
-            .bearer_auth(ADMIN_TOKEN)
-    }
-
-    /// Waits (bounded) until the upstream has received at least `n` requests; returns them.
-    pub async fn wait_for_upstream(&self, n: usize, within: Duration) -> Vec<wiremock::Request> {
-        let deadline = Instant::now() + within;
-        loop {
-            let got = self.upstream.received_requests().await.unwrap_or_default();
-            if got.len() >= n || Instant::now() >= deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// Waits (bounded) for delivery `id` to reach `state`; returns its detail JSON.
-    pub async fn wait_for_state(&self, id: &str, state: &str, within: Duration) -> Value {
-        let deadline = Instant::now() + within;
-        loop {
-            let v: Value = self
-                .admin(reqwest::Method::GET, &format!("/deliveries/{id}"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            if v["state"] == state || Instant::now() >= deadline {
-                return v;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-    }
-}
-
-/// Every bundled fixture case.
-pub fn cases() -> Vec<Case> {
-    fixtures::load(&repo().join("tests/fixtures")).expect("fixtures load")
-}
-
-/// A copy of the bundled mappings in a temp dir, to edit in a test.
-pub fn mappings_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(bundled_mappings()).unwrap().flatten() {
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
-    }
-    dir
-}
-
-/// Parses a JSON response body.
-pub async fn json(r: reqwest::Response) -> Value {
-    r.json().await.expect("a JSON body")
-}
-
-/// A mappings folder with the bundled vendors plus the test vendors of `tests/api/mappings`
-/// (`acme`: generic HMAC over `{timestamp}.{body}`, identity in the payload).
-pub fn test_mappings() -> tempfile::TempDir {
-    let dir = mappings_copy();
-    for e in std::fs::read_dir(repo().join("tests/api/mappings"))
-        .unwrap()
-        .flatten()
-    {
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
-    }
-    dir
-}
-
-/// Options for an app that serves the test vendors too (keep the `TempDir` alive).
-pub fn with_test_vendors() -> (tempfile::TempDir, Options) {
-    let dir = test_mappings();
-    let o = Options {
-        mappings: Some(dir.path().to_owned()),
-        ..Options::default()
-    };
-    (dir, o)
-}
-
-/// An `acme` event (see `tests/api/mappings/acme.json`).
-pub fn acme_event(id: &str, order: &str, status: &str) -> Vec<u8> {
-    serde_json::json!({"id": id, "type": "completed", "order": order, "account": "acct-1", "score": 80, "divisor": 1, "status": status})
-        .to_string()
-        .into_bytes()
-}
-
-/// Signs `body` as vendor `name` of `dir` would with `secret` at `now_ms`.
-pub fn sign_with(dir: &Path, name: &str, secret: &str, body: &[u8], now_ms: i64) -> Signed {
-    let ctx = VerifierContext::default();
-    let id = VendorId::parse(name).unwrap();
-    let secrets = MapSecrets::new().with(&id.env_suffix(), secret);
-    let v = load_file(
-        &dir.join(format!("{name}.json")),
-        LoadOptions {
-            secrets: &secrets,
-            verifier: &ctx,
-            public_url: None,
-        },
-    )
-    .unwrap();
-    v.verifier.sign(body, now_ms, None).unwrap()
-}
-
-impl TestApp {
-    /// POSTs `body` to `/webhooks/{vendor}` with exactly these headers.
-    pub async fn post_raw(
-        &self,
-        vendor: &str,
-        body: impl Into<reqwest::Body>,
-        headers: &[(String, String)],
-    ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(self.webhook_url(vendor))
-            .header("content-type", "application/json")
-            .body(body);
-        for (n, v) in headers {
-            req = req.header(n, v);
-        }
-        req.send().await.expect("request sent")
-    }
-
-    /// Posts an acme event, signed now; returns (status, JSON body).
-    pub async fn post_acme(&self, body: &[u8]) -> (u16, Value) {
-        let r = self.post_signed("acme", body).await;
-        let s = r.status().as_u16();
-        (s, r.json().await.unwrap_or(Value::Null))
     }
 }

@@ -2,6 +2,7 @@
 
 mod helpers;
 mod process;
+mod replica_harness;
 mod replicas;
 
 mod admin;
@@ -15,3 +16,4 @@ mod fixtures;
 mod image;
 mod ops;
 mod pg;
+mod pg_restart;

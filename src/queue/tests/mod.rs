@@ -33,6 +33,8 @@ mod correlation;
 mod counting;
 pub(crate) mod harness;
 mod lease;
+mod lease_owners;
 mod ordering;
+mod outcomes;
 mod pg_ops;
 mod sqlite_schema;

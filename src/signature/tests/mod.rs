@@ -11,9 +11,13 @@ fn a_verifier_can_be_shared_between_worker_threads() {
 mod config;
 mod credentials;
 mod explaining;
+mod ip_allowlist;
+mod jwt;
 mod published;
 mod rejections;
 mod schema;
+mod secrets;
+mod timestamps;
 
 #[test]
 fn debug_output_of_a_verifier_never_shows_a_key() {
