@@ -1,6 +1,6 @@
-//! Fresh databases and sample jobs for the store suite.
+//! Fresh databases, sample jobs, leases and outcomes for the store suite.
 
-use crate::queue::{open, Initial, NewJob, Store, StoreOptions};
+use crate::queue::{open, Accepted, Finish, Initial, Lease, NewJob, Store, StoreOptions};
 use sqlx::{Connection, PgConnection};
 use std::io::Write;
 use std::sync::{Arc, Once};
@@ -154,4 +154,31 @@ impl PgDb {
 fn open_is_send() {
     fn is_send<T: Send>(_: &T) {}
     is_send(&open("sqlite://never-opened.db", &options()));
+}
+
+pub(crate) fn lease(owner: &str, until: i64) -> Lease {
+    Lease {
+        owner: owner.into(),
+        until_ms: until,
+    }
+}
+
+pub(crate) async fn accept(s: &Arc<dyn Store>, jobs: &[NewJob]) -> Vec<i64> {
+    s.accept_batch(jobs, DAY, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| match a {
+            Accepted::New { id, .. } => id,
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+pub(crate) fn delivered(id: i64, at: i64) -> Finish {
+    Finish::Delivered {
+        id,
+        status: 200,
+        at_ms: at,
+    }
 }

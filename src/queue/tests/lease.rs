@@ -1,8 +1,7 @@
 //! Leasing: only the oldest unfinished job of an order, orders in parallel, the lease limit.
-//! Its helpers serve `lease_owners` and `outcomes` too.
 
-use super::harness::{job, DAY, T0};
-use crate::queue::{Accepted, Finish, Lease, NewJob, Store};
+use super::harness::{accept, delivered, job, lease, DAY, T0};
+use crate::queue::{Finish, NewJob, Store};
 use std::sync::Arc;
 
 on_both_backends!(
@@ -10,33 +9,6 @@ on_both_backends!(
     orders_proceed_in_parallel_while_one_waits_for_its_retry,
     the_lease_limit_is_respected,
 );
-
-pub(super) fn lease(owner: &str, until: i64) -> Lease {
-    Lease {
-        owner: owner.into(),
-        until_ms: until,
-    }
-}
-
-pub(super) async fn accept(s: &Arc<dyn Store>, jobs: &[NewJob]) -> Vec<i64> {
-    s.accept_batch(jobs, DAY, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| match a {
-            Accepted::New { id, .. } => id,
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
-
-pub(super) fn delivered(id: i64, at: i64) -> Finish {
-    Finish::Delivered {
-        id,
-        status: 200,
-        at_ms: at,
-    }
-}
 
 async fn only_the_oldest_unfinished_job_of_an_order_is_leased(s: Arc<dyn Store>) {
     let ids = accept(

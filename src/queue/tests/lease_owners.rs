@@ -1,8 +1,7 @@
 //! A lease has one owner: an expired one is taken over, concurrent leasers never share a job,
 //! and only the owner's outcome is applied.
 
-use super::harness::{job, DAY, T0};
-use super::lease::{accept, delivered, lease};
+use super::harness::{accept, delivered, job, lease, DAY, T0};
 use crate::queue::{Finish, JobState, NewJob, Store};
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! Outcomes and release: a retry is due at its time, a dead letter keeps the upstream's answer,
 //! and a released job is due at once without its attempt counted.
 
-use super::harness::{job, DAY, T0};
-use super::lease::{accept, delivered, lease};
+use super::harness::{accept, delivered, job, lease, DAY, T0};
 use crate::queue::{Finish, JobState, Store};
 use std::sync::Arc;
 

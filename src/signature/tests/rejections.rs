@@ -1,7 +1,7 @@
 //! HMAC signature rejections, each with its exact code: mismatches, rotation, missing and
-//! malformed signatures, downgrades. Its request helpers serve `timestamps` and `secrets` too.
+//! malformed signatures, downgrades.
 
-use super::support::{compile, Request};
+use super::support::{compile, failure, hackerearth, he_request, Request};
 use crate::signature::{AuthFailure, MapSecrets, Verifier};
 use serde_json::json;
 
@@ -19,27 +19,6 @@ fn github(secret: &str) -> Verifier {
 
 fn gh_request(sig: &str) -> Request {
     Request::new(b"Hello, World!", 1_700_000_000).header("X-Hub-Signature-256", sig)
-}
-
-pub(super) fn hackerearth() -> Verifier {
-    compile(
-        "he",
-        json!({"scheme": "hackerearth"}),
-        &MapSecrets::new().with("HE", "he-secret"),
-    )
-}
-
-/// A correctly signed HackerEarth request at `ts`, received at `now`.
-pub(super) fn he_request(v: &Verifier, ts: i64, now: i64) -> Request {
-    let signed = v.sign(b"{\"a\":1}", ts * 1000, None).unwrap();
-    let mut req = Request::new(b"{\"a\":1}", now).headers(&signed.headers);
-    req.now_ms = now * 1000;
-    req
-}
-
-pub(super) fn failure(v: &Verifier, req: &Request) -> AuthFailure {
-    v.verify(&req.with())
-        .expect_err("request should be refused")
 }
 
 #[test]

@@ -1,8 +1,7 @@
 //! Secrets: an unset one refuses everything, its variable can be named, and no failure message
 //! repeats a received signature, a secret or the body.
 
-use super::rejections::{failure, hackerearth, he_request};
-use super::support::{compile, Request};
+use super::support::{compile, failure, hackerearth, he_request, Request};
 use crate::signature::{AuthFailure, MapSecrets};
 use serde_json::json;
 

@@ -1,5 +1,5 @@
-//! Helpers shared by the scheme tests: compile a section against a map of secrets, and build a
-//! request from headers and a body at a fixed time.
+//! Helpers shared by the scheme tests: compile a section against a map of secrets, build a
+//! request from headers and a body at a fixed time, and a signed HackerEarth request.
 
 use crate::domain::{Headers, VendorId};
 use crate::signature::{
@@ -7,7 +7,7 @@ use crate::signature::{
     VerifierContext,
 };
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::net::IpAddr;
 
 pub(crate) fn vendor(name: &str) -> VendorId {
@@ -95,4 +95,26 @@ impl Request {
             Err(e) => e.code(),
         }
     }
+}
+
+/// The HackerEarth scheme (it signs a timestamp), with its test secret.
+pub(crate) fn hackerearth() -> Verifier {
+    compile(
+        "he",
+        json!({"scheme": "hackerearth"}),
+        &MapSecrets::new().with("HE", "he-secret"),
+    )
+}
+
+/// A correctly signed HackerEarth request at `ts`, received at `now`.
+pub(crate) fn he_request(v: &Verifier, ts: i64, now: i64) -> Request {
+    let signed = v.sign(b"{\"a\":1}", ts * 1000, None).unwrap();
+    let mut req = Request::new(b"{\"a\":1}", now).headers(&signed.headers);
+    req.now_ms = now * 1000;
+    req
+}
+
+pub(crate) fn failure(v: &Verifier, req: &Request) -> AuthFailure {
+    v.verify(&req.with())
+        .expect_err("request should be refused")
 }

@@ -1,8 +1,7 @@
 //! Rejections of the signed timestamp and message id: age against the tolerance, a replaced
 //! timestamp, and a missing or unreadable timestamp or id header.
 
-use super::rejections::{failure, hackerearth, he_request};
-use super::support::{compile, Request};
+use super::support::{compile, failure, hackerearth, he_request, Request};
 use crate::signature::{AuthFailure, MapSecrets};
 use serde_json::json;
 
