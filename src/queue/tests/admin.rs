@@ -1,9 +1,7 @@
 //! Admin operations: stats, listing with filters and pagination, replay, purge.
 
-use super::harness::{job, unmappable, DAY, T0};
-use crate::queue::{
-    Accepted, Finish, JobFilter, JobState, Lease, NewJob, QueueStats, Rewrite, Store,
-};
+use super::harness::{accept, job, lease, unmappable, DAY, T0};
+use crate::queue::{Accepted, Finish, JobFilter, JobState, NewJob, QueueStats, Rewrite, Store};
 use std::sync::Arc;
 
 on_both_backends!(
@@ -18,28 +16,9 @@ on_both_backends!(
     purge_deletes_old_delivered_jobs_and_expired_dedupe_keys,
 );
 
-fn lease(owner: &str) -> Lease {
-    Lease {
-        owner: owner.into(),
-        until_ms: T0 + DAY,
-    }
-}
-
-async fn accept(s: &Arc<dyn Store>, jobs: &[NewJob]) -> Vec<i64> {
-    s.accept_batch(jobs, DAY, None)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| match a {
-            Accepted::New { id, .. } => id,
-            other => panic!("{other:?}"),
-        })
-        .collect()
-}
-
 /// Leases everything due and applies `outcome` to each job whose event key starts with `prefix`.
 async fn settle(s: &Arc<dyn Store>, now: i64, outcome: impl Fn(i64) -> Option<Finish>) {
-    let leased = s.lease_due(&lease("w"), now, 1000).await.unwrap();
+    let leased = s.lease_due(&lease("w", T0 + DAY), now, 1000).await.unwrap();
     let done: Vec<Finish> = leased.iter().filter_map(|j| outcome(j.id)).collect();
     s.finish_batch("w", &done).await.unwrap();
 }
@@ -94,7 +73,9 @@ async fn stats_count_each_state_and_the_oldest_undelivered_age(s: Arc<dyn Store>
         ],
     )
     .await;
-    s.lease_due(&lease("w"), T0 + 50, 1).await.unwrap(); // a in flight
+    s.lease_due(&lease("w", T0 + DAY), T0 + 50, 1)
+        .await
+        .unwrap(); // a in flight
     let st = s.stats(T0 + 1_000, true).await.unwrap();
     assert_eq!(
         st,
@@ -227,7 +208,10 @@ async fn replay_makes_a_dead_job_pending_again_with_attempts_reset(s: Arc<dyn St
     assert_eq!(d.summary.state, JobState::Pending);
     assert_eq!(d.summary.attempts, 0);
     assert_eq!(d.summary.next_attempt_ms, Some(T0 + 500));
-    let again = s.lease_due(&lease("w"), T0 + 500, 10).await.unwrap();
+    let again = s
+        .lease_due(&lease("w", T0 + DAY), T0 + 500, 10)
+        .await
+        .unwrap();
     assert_eq!(again.len(), 1);
     assert_eq!(again[0].attempts, 0);
     // A delivered job may be replayed too (sent again on purpose).
@@ -254,7 +238,10 @@ async fn replay_with_a_rewrite_replaces_order_account_body_and_rule(s: Arc<dyn S
         rule: None,
     };
     assert!(s.replay(ids[0], Some(&rw), T0 + 1).await.unwrap());
-    let job = &s.lease_due(&lease("w"), T0 + 1, 10).await.unwrap()[0];
+    let job = &s
+        .lease_due(&lease("w", T0 + DAY), T0 + 1, 10)
+        .await
+        .unwrap()[0];
     assert_eq!(
         (job.order_id.as_str(), job.account_id.as_str()),
         ("order-9", "acct-9")
