@@ -77,6 +77,9 @@ impl Settings {
         if self.workers == Some(0) {
             return bad("WORKERS", "must be at least 1");
         }
+        if self.delivery_threads == Some(0) {
+            return bad("DELIVERY_THREADS", "must be at least 1");
+        }
         if let Some(t) = &self.admin_token {
             if t.expose().len() < 16 {
                 return bad("ADMIN_TOKEN", "must be at least 16 characters");

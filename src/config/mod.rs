@@ -65,6 +65,9 @@ pub struct Settings {
     /// Upstream PATCHes in flight at once, over all orders.
     #[serde(default = "d::delivery_concurrency")]
     pub delivery_concurrency: usize,
+    /// Delivery threads, each with its own event loop (default: one per two CPUs, at least one).
+    #[serde(default)]
+    pub delivery_threads: Option<usize>,
     /// First retry delay before jitter; doubles per attempt.
     #[serde(default = "d::retry_base_ms")]
     pub retry_base_ms: u64,
@@ -106,7 +109,7 @@ pub struct Settings {
     /// Serve `/metrics` on this separate address instead of the main listener.
     #[serde(default)]
     pub metrics_addr: Option<String>,
-    /// HTTP worker threads, and as many delivery threads (default: one of each per CPU).
+    /// HTTP worker threads (default: one per CPU).
     #[serde(default)]
     pub workers: Option<usize>,
     /// Open connections per worker above which new ones wait in the backlog.

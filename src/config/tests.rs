@@ -33,6 +33,16 @@ fn a_bad_value_names_its_variable() {
 }
 
 #[test]
+fn thread_counts_must_be_at_least_one() {
+    for name in ["RELAY_WORKERS", "RELAY_DELIVERY_THREADS"] {
+        let e = Settings::from_vars(vars(&[(name, "0")])).unwrap_err();
+        assert_eq!(e.to_string(), format!("{name}: must be at least 1"));
+    }
+    let s = Settings::from_vars(vars(&[("RELAY_DELIVERY_THREADS", "3")])).unwrap();
+    assert_eq!(s.delivery_threads, Some(3));
+}
+
+#[test]
 fn an_empty_value_means_unset() {
     let s = Settings::from_vars(vars(&[
         ("RELAY_ADMIN_TOKEN", ""),

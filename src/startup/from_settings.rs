@@ -32,7 +32,12 @@ pub(super) fn delivery(
             max_connections: settings.delivery_concurrency,
         },
         concurrency: settings.delivery_concurrency,
-        threads: settings.workers.unwrap_or_else(num_cpus),
+        // A PATCH is about a quarter of a webhook's CPU and one event loop keeps many in flight;
+        // fewer threads take more responses per wake-up (measured on 2 CPUs: one thread delivered
+        // ~6% more per second than two, with ~7% less CPU per webhook).
+        threads: settings
+            .delivery_threads
+            .unwrap_or_else(|| num_cpus().div_ceil(2)),
         policy: RetryPolicy {
             base: Duration::from_millis(settings.retry_base_ms),
             cap: Duration::from_millis(settings.retry_cap_ms),
