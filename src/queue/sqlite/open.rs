@@ -20,6 +20,12 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// is 1 000). A job is inserted and then updated moments later, so with a longer interval most
 /// pages are copied once instead of twice; measured 20-40% more accept+finish throughput.
 const WAL_AUTOCHECKPOINT_PAGES: &str = "10000";
+/// Page size of a new database (an existing one keeps its own). Each page a commit touches is
+/// one WAL frame, written with two `pwrite`s (frame header, page); a commit touches a few dozen
+/// pages whatever their size, so 8 KiB pages halve the write thread's system calls. Measured on
+/// the load benchmark against 4 KiB pages (interleaved runs): +7% webhooks per second with
+/// counting ids, +10% with random ones, 1-4 µs less write-thread CPU per webhook.
+const PAGE_SIZE: u32 = 8192;
 /// After a checkpoint the WAL file is truncated back to this size (bytes).
 const WAL_SIZE_LIMIT: &str = "67108864";
 /// Page cache of the write thread (KiB, negative = size rather than pages): the hot end of every
@@ -32,6 +38,7 @@ impl SqliteStore {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Other(format!("bad SQLite URL: {e}")))?
             .create_if_missing(true)
+            .page_size(PAGE_SIZE)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)

@@ -1,5 +1,6 @@
 //! SQLite only: the split of a job's write-once data into `job_data` (migration 0002) keeps
-//! what a database written before it holds, and the retention purge leaves no data behind.
+//! what a database written before it holds, the retention purge leaves no data behind, and new
+//! databases get 8 KiB pages.
 
 use super::harness::{job, options, DAY, T0};
 use crate::queue::{open, Accepted, Finish, Lease};
@@ -59,6 +60,17 @@ async fn a_database_from_before_the_split_keeps_every_payload_and_body() {
     assert_eq!(d.payload, vec![0x00, 0xff, 0x7b]);
     assert_eq!(d.headers, "[[\"x-sig\",\"abc\"]]");
     assert_eq!(d.summary.order_id.as_deref(), Some("o1"));
+    // A database keeps the page size it was created with.
+    assert_eq!(count(&url, "PRAGMA page_size").await, 4096);
+}
+
+#[tokio::test]
+async fn a_new_database_has_8_kib_pages() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url(&dir);
+    let store = open(&url, &options()).await.expect("open creates");
+    drop(store);
+    assert_eq!(count(&url, "PRAGMA page_size").await, 8192);
 }
 
 #[tokio::test]
