@@ -147,7 +147,9 @@ pub fn prepare(
         );
         return dead(Some(&mapped), Rejection::InvalidResult(msg));
     }
-    let body_json = body_value.to_string();
+    // `to_string` writes into a Vec; `Value`'s `Display` goes through `fmt::Write` per token.
+    let body_json =
+        serde_json::to_string(&body_value).expect("a serde_json::Value always serializes");
 
     // A per-invite callback URL's binding is authenticated by its token and wins over anything
     // the (possibly unsigned) body says.
