@@ -23,6 +23,14 @@ fn stopped() -> StoreError {
     StoreError::Unavailable("the commit task has stopped".into())
 }
 
+/// Waits until everything queued on `tx` before this call is committed (or its commit failed).
+async fn flush(tx: &mpsc::Sender<Request>) {
+    let (done, wait) = oneshot::channel();
+    if tx.send(Request::Flush(done)).await.is_ok() {
+        let _ = wait.await;
+    }
+}
+
 /// How the acceptor commits.
 #[derive(Debug, Clone)]
 pub struct AcceptorConfig {
@@ -139,10 +147,7 @@ impl Acceptor {
     /// Waits until every acceptance queued before this call is committed (graceful shutdown:
     /// the server has stopped taking webhooks; let the last ones reach the store).
     pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.tx.send(Request::Flush(done)).await.is_ok() {
-            let _ = wait.await;
-        }
+        flush(&self.tx).await
     }
 }
 
@@ -190,10 +195,7 @@ impl Finisher {
     /// shutdown releases this replica's leases only after this, so a recorded delivery is never
     /// released and sent again.
     pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.tx.send(Request::Flush(done)).await.is_ok() {
-            let _ = wait.await;
-        }
+        flush(&self.tx).await
     }
 }
 

@@ -10,7 +10,6 @@
 
 use super::hub::{answer, Answers};
 use super::{Accepted, AcceptorConfig, Finish, Job, Lease, NewJob, StoreError};
-use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, oneshot};
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
@@ -27,12 +26,6 @@ pub(crate) enum Request {
     Finish(Finish, Option<Reply<()>>),
     /// Answered once everything queued before it is committed.
     Flush(oneshot::Sender<()>),
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// One batch on its way through the store.
@@ -86,7 +79,7 @@ impl Cycle {
             .filter(|_| room >= c.jobs.len())
             .map(|(owner, ms)| Lease {
                 owner: owner.clone(),
-                until_ms: now_ms().saturating_add(*ms),
+                until_ms: chrono::Utc::now().timestamp_millis().saturating_add(*ms),
             });
         c
     }

@@ -4,9 +4,9 @@
 //! runs on another thread's runtime wakes that runtime: a syscall (an eventfd write) per
 //! webhook, and the committer paid one for every caller of every batch — about a third
 //! of the gateway's wake-up syscalls under load. A [`ReplyHub`] belongs to one HTTP worker
-//! thread: the committer (SQLite's write thread, or a task) sends it a batch's answers for that thread as one message, and
-//! the hub's task, running on that thread, completes the oneshots there, where waking a local
-//! task is only a queue push.
+//! thread: the committer (SQLite's write thread, or a task) sends it a batch's answers for that
+//! thread as one message, and the hub's task, running on that thread, completes the oneshots
+//! there, where waking a local task is only a queue push.
 
 use super::{Accepted, StoreError};
 use std::cell::OnceCell;

@@ -5,7 +5,8 @@
 //!
 //! Layout: `types` (data in and out), `plan` (the pure rules of a batch: dedupe repeats, lock
 //! keys, order heads), `rows` + `filter` (shared decoding and admin filters), one folder per
-//! backend, `batch` (group commit for acceptance and outcomes), `retry` (the pure schedule).
+//! backend, `batch` (group commit for acceptance and outcomes) with `cycle` (one commit, run by
+//! whichever committer) and `hub` (answers per HTTP worker thread), `retry` (the pure schedule).
 
 mod batch;
 mod cycle;

@@ -30,15 +30,19 @@ impl Respond for Flaky {
             req.url.path(),
             body["summary"].as_str().unwrap_or("")
         );
-        let id = req
-            .headers
-            .get("x-relay-delivery-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let id = delivery_id(req);
         self.ok.lock().unwrap().entry(key).or_default().push(id);
         ResponseTemplate::new(200)
     }
+}
+
+/// The `x-relay-delivery-id` a PATCH carries (the job it comes from), or "" without one.
+pub fn delivery_id(req: &Request) -> String {
+    req.headers
+        .get("x-relay-delivery-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned()
 }
 
 pub fn env_for(

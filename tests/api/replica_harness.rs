@@ -1,7 +1,7 @@
 //! What the replica tests share: an upstream that fails every fifth request and records every
 //! one, and replicas started as processes on one PostgreSQL queue.
 
-use crate::crash::env_for;
+use crate::crash::{delivery_id, env_for};
 use crate::process::{free_port, Gateway};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,12 +58,7 @@ impl Respond for Recorder {
             .as_str()
             .and_then(|s| s.parse().ok())
             .unwrap_or(usize::MAX);
-        let id = req
-            .headers
-            .get("x-relay-delivery-id")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let id = delivery_id(req);
         let order = req.url.path().split('/').nth(5).unwrap_or("").to_owned();
         self.seen
             .lock()
