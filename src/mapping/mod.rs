@@ -19,6 +19,7 @@ mod path;
 mod plan;
 mod result_plan;
 mod template;
+mod text_ops;
 mod translate;
 mod value;
 

@@ -5,9 +5,9 @@
 mod requests;
 mod vendors;
 
-pub use requests::json;
+pub use requests::{expect_delivery, json};
 pub use vendors::{
-    acme_event, cases, mappings_copy, secret_for, secrets_for, sign_with, test_mappings,
+    acme_event, case, cases, mappings_copy, secret_for, secrets_for, sign_with, test_mappings,
     with_test_vendors,
 };
 

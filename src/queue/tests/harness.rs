@@ -182,3 +182,20 @@ pub(crate) fn delivered(id: i64, at: i64) -> Finish {
         at_ms: at,
     }
 }
+
+/// Leases everything due and applies `outcome` to each job whose event key starts with `prefix`.
+pub(crate) async fn settle(s: &Arc<dyn Store>, now: i64, outcome: impl Fn(i64) -> Option<Finish>) {
+    let leased = s.lease_due(&lease("w", T0 + DAY), now, 1000).await.unwrap();
+    let done: Vec<Finish> = leased.iter().filter_map(|j| outcome(j.id)).collect();
+    s.finish_batch("w", &done).await.unwrap();
+}
+
+pub(crate) fn kill(id: i64) -> Option<Finish> {
+    Some(Finish::Dead {
+        id,
+        status: Some(422),
+        error: "rejected".into(),
+        response_body: None,
+        at_ms: T0,
+    })
+}

@@ -37,4 +37,5 @@ mod lease_owners;
 mod ordering;
 mod outcomes;
 mod pg_ops;
+mod replay_purge;
 mod sqlite_schema;

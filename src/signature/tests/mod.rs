@@ -8,6 +8,7 @@ fn a_verifier_can_be_shared_between_worker_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<crate::signature::Verifier>();
 }
+mod codesignal;
 mod config;
 mod credentials;
 mod explaining;

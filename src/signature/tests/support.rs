@@ -1,5 +1,6 @@
 //! Helpers shared by the scheme tests: compile a section against a map of secrets, build a
-//! request from headers and a body at a fixed time, and a signed HackerEarth request.
+//! request from headers and a body at a fixed time, a signed HackerEarth request, and
+//! CodeSignal's published sample with the URL its vectors are signed for.
 
 use crate::domain::{Headers, VendorId};
 use crate::signature::{
@@ -117,4 +118,23 @@ pub(crate) fn he_request(v: &Verifier, ts: i64, now: i64) -> Request {
 pub(crate) fn failure(v: &Verifier, req: &Request) -> AuthFailure {
     v.verify(&req.with())
         .expect_err("request should be refused")
+}
+
+pub(crate) const CS_URL: &str = "https://relay.example.com/webhooks/codesignal";
+
+pub(crate) fn codesignal_sample(score: u32) -> String {
+    // The DERIVED strict-JSON transcription of CodeSignal's published companyTestSessionFinished sample.
+    json!({
+        "event": "companyTestSessionFinished",
+        "triggeredOn": 1553720789347_i64,
+        "payload": {
+            "testSessionId": "lehu382hdleh29", "testId": "dhey29hcl28hl28",
+            "testTitle": "Software Engineer intern", "candidateEmail": "jane.doe@gmail.com",
+            "candidateName": "Jane Doe", "duration": 3480000, "score": score, "maxScore": 1000,
+            "codingScore": 820, "versionedCodingScore": {"version": "codingScore2023", "value": 575},
+            "plagiarismLevel": 0, "plagiarismLabel": "-",
+            "url": "https://app.codesignal.com/test-result/oH3qeBC38oFsf7qB4?accessToken=A7HnBpab4aD7xm7Kp-iPhk2se5Wnxeg7x9GruANLzn"
+        }
+    })
+    .to_string()
 }

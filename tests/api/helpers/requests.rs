@@ -1,11 +1,14 @@
-//! The test app's HTTP side: signing as a vendor, posting webhooks, admin calls and bounded
-//! waits for the upstream or a delivery state.
+//! The test app's HTTP side: signing as a vendor, posting webhooks, admin calls, bounded
+//! waits for the upstream or a delivery state, and an expected delivery upstream.
 
 use super::{TestApp, ADMIN_TOKEN};
+use assessment_relay::forward::order_path;
 use assessment_relay::signature::{Signed, VerifierContext};
 use assessment_relay::vendors::{load_file, LoadOptions, Vendor};
 use serde_json::Value;
 use std::time::{Duration, Instant};
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, ResponseTemplate};
 
 impl TestApp {
     pub fn vendor(&self, name: &str) -> Vendor {
@@ -136,4 +139,16 @@ impl TestApp {
 /// Parses a JSON response body.
 pub async fn json(r: reqwest::Response) -> Value {
     r.json().await.expect("a JSON body")
+}
+
+/// Expects one delivery of `body` to `order` of `account` upstream.
+pub async fn expect_delivery(app: &TestApp, order: &str, account: &str, body: &serde_json::Value) {
+    Mock::given(method("PATCH"))
+        .and(path(order_path(order)))
+        .and(header("x-account-id", account))
+        .and(body_json(body.clone()))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&app.upstream)
+        .await;
 }

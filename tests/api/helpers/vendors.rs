@@ -35,6 +35,14 @@ pub fn cases() -> Vec<Case> {
     fixtures::load(&repo().join("tests/fixtures")).expect("fixtures load")
 }
 
+/// The bundled fixture case `name` of `vendor`.
+pub fn case(vendor: &str, name: &str) -> Case {
+    cases()
+        .into_iter()
+        .find(|c| c.vendor == vendor && c.name == name)
+        .unwrap_or_else(|| panic!("fixture {vendor}/{name}"))
+}
+
 /// A copy of the bundled mappings in a temp dir, to edit in a test.
 pub fn mappings_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
