@@ -183,7 +183,7 @@ pub(crate) fn delivered(id: i64, at: i64) -> Finish {
     }
 }
 
-/// Leases everything due and applies `outcome` to each job whose event key starts with `prefix`.
+/// Leases everything due and records `outcome` of each leased job's id (`None`: left in flight).
 pub(crate) async fn settle(s: &Arc<dyn Store>, now: i64, outcome: impl Fn(i64) -> Option<Finish>) {
     let leased = s.lease_due(&lease("w", T0 + DAY), now, 1000).await.unwrap();
     let done: Vec<Finish> = leased.iter().filter_map(|j| outcome(j.id)).collect();
