@@ -10,6 +10,9 @@ be verified, translated, committed and delivered: no request takes the duplicate
 ORDERS (default N): how many distinct orders the events spread over (< N puts several events on
 one order, exercising per-order ordering).
 
+FIRST (environment, default 0): number the events from FIRST on, for a second file whose events
+are distinct from the first's (bench/run.sh's warm-up).
+
 IDS=random (environment): order and event ids look like real ones (hex digests, in no order)
 instead of counting up. Ids that count up are inserted at the end of every index; real ids land
 anywhere in them, which costs the store a page write per index and webhook.
@@ -24,6 +27,7 @@ import sys
 def main():
     n, secret, out = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
     orders = int(sys.argv[4]) if len(sys.argv) > 4 else n
+    first = int(os.environ.get("FIRST", "0"))
     filler = "x" * 900  # free-text feedback, as graders write
     if os.environ.get("IDS", "counting") == "random":
         def ident(kind, i):
@@ -32,12 +36,12 @@ def main():
         def ident(kind, i):
             return f"{kind}-{i:09d}"
     with open(out, "w") as f:
-        for i in range(n):
+        for i in range(first, first + n):
             body = json.dumps(
                 {
                     "event": "assessment.completed",
                     "event_id": ident("evt", i),
-                    "order_id": ident("ord", i % orders),
+                    "order_id": ident("ord", first + (i - first) % orders),
                     "account_id": "acct-bench",
                     "candidate": {"id": f"cand-{i}", "email": f"candidate{i}@example.com"},
                     "score": {"points": 70 + i % 30, "max": 100},
