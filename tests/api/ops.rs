@@ -1,6 +1,6 @@
 //! Operations: metrics, readiness and hot reload (limits are in `ops_limits.rs`).
 
-use crate::helpers::{acme_event, json, spawn_app_with, test_mappings, with_test_vendors, Options};
+use crate::helpers::{acme_event, spawn_app_with, test_mappings, with_test_vendors, Options};
 use std::time::{Duration, Instant};
 use wiremock::matchers::method;
 use wiremock::{Mock, ResponseTemplate};
@@ -157,14 +157,8 @@ async fn readiness_reports_the_store_the_mappings_the_workers_and_disabled_vendo
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = app
-        .client
-        .get(format!("{}/readyz", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v = json(r).await;
+    let (status, v) = app.readyz().await;
+    assert_eq!(status, 200);
     assert_eq!(v["status"], "ready");
     assert_eq!(v["checks"]["store"]["ok"], true);
     assert_eq!(v["checks"]["mappings"]["ok"], true);
@@ -219,14 +213,7 @@ async fn a_changed_mapping_is_reloaded_and_a_broken_one_is_refused_whole() {
         .await
         .unwrap();
     assert_eq!(r.status(), 422);
-    let ready = json(
-        app.client
-            .get(format!("{}/readyz", app.address))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, ready) = app.readyz().await;
     assert_eq!(
         ready["checks"]["mappings"]["last_reload"]["ok"], false,
         "{ready}"

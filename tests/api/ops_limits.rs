@@ -58,14 +58,7 @@ async fn above_the_pending_limit_webhooks_get_503_with_retry_after() {
     // The queue depth is sampled about once a second.
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let v = json(
-            app.client
-                .get(format!("{}/readyz", app.address))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, v) = app.readyz().await;
         let q = &v["queue"];
         if q["pending"].as_u64().unwrap_or(0) + q["in_flight"].as_u64().unwrap_or(0) >= 2
             || Instant::now() > deadline

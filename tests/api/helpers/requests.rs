@@ -128,6 +128,17 @@ impl TestApp {
         req.send().await.expect("request sent")
     }
 
+    /// GETs `/readyz`; returns (status, JSON body).
+    pub async fn readyz(&self) -> (u16, Value) {
+        let r = self
+            .client
+            .get(format!("{}/readyz", self.address))
+            .send()
+            .await
+            .expect("request sent");
+        (r.status().as_u16(), json(r).await)
+    }
+
     /// Posts an acme event, signed now; returns (status, JSON body).
     pub async fn post_acme(&self, body: &[u8]) -> (u16, Value) {
         let r = self.post_signed("acme", body).await;
