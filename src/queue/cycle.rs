@@ -173,6 +173,31 @@ fn leased_job(id: i64, job: NewJob, lease_until_ms: i64) -> Option<Job> {
     })
 }
 
+/// A batch committed but not yet answered: SQLite's write thread commits without waiting for
+/// the disk and hands this to the stage that does (`sqlite::wal_sync`), so it can write the
+/// next batch meanwhile.
+pub(crate) struct Written {
+    cycle: Cycle,
+    result: Result<(Vec<Accepted>, u64), StoreError>,
+    leased: Option<async_channel::Sender<Job>>,
+    rt: tokio::runtime::Handle,
+}
+
+impl Written {
+    /// Answers every caller and hands the jobs inserted leased to delivery.
+    pub(crate) fn conclude(self) {
+        self.cycle
+            .conclude(self.result, self.leased.as_ref(), &self.rt);
+    }
+
+    /// The commit could not be made durable: its callers are answered with `e` instead, and
+    /// its leased jobs stay with their lease until it expires.
+    pub(crate) fn fail(mut self, e: StoreError) -> Self {
+        self.result = Err(e);
+        self
+    }
+}
+
 /// The group-commit loop for a store that runs it on its own writer thread (SQLite). Handed to
 /// the store by `Writer::spawn`; `done` fires once every handle is dropped and the queue is
 /// committed.
@@ -213,21 +238,27 @@ impl Committer {
         self.rx.recv_many(queued, 2 * self.batch_max).await
     }
 
-    /// Commits `queued` with `write` and answers its callers.
-    pub(crate) fn cycle(&self, queued: &mut Vec<Request>, write: &mut WriteFn<'_>) {
-        let c = Cycle::prepare(queued, &self.cfg, self.leased.as_ref());
-        let written = if c.jobs.is_empty() && c.outcomes.is_empty() {
+    /// Commits `queued` with `write`. Its callers are answered by [`Written::conclude`], once
+    /// the commit is durable.
+    pub(crate) fn write(&self, queued: &mut Vec<Request>, write: &mut WriteFn<'_>) -> Written {
+        let cycle = Cycle::prepare(queued, &self.cfg, self.leased.as_ref());
+        let result = if cycle.jobs.is_empty() && cycle.outcomes.is_empty() {
             Ok((Vec::new(), 0))
         } else {
             write(
-                &c.jobs,
+                &cycle.jobs,
                 self.cfg.dedupe_window_ms,
-                c.lease.as_ref(),
+                cycle.lease.as_ref(),
                 &self.owner,
-                &c.outcomes,
+                &cycle.outcomes,
             )
         };
-        c.conclude(written, self.leased.as_ref(), &self.rt);
+        Written {
+            cycle,
+            result,
+            leased: self.leased.clone(),
+            rt: self.rt.clone(),
+        }
     }
 
     /// The loop has drained its queue for good.

@@ -36,8 +36,9 @@ use std::sync::Arc;
 /// PostgreSQL: `opts.pool_size` connections, each with `statement_timeout` set at connect;
 /// acquiring a connection waits at most a few seconds, then the call fails `Unavailable`.
 /// The pool reconnects by itself when the server comes back. SQLite (a file; in-memory is
-/// refused): a write thread for the queue's hot writes, one sqlx writer connection for the rest
-/// (WAL, `synchronous=FULL`) and up to `min(pool_size, 4)` readers.
+/// refused): a write thread for the queue's hot writes (its commits synced to disk by a thread
+/// of their own before anyone is answered), one sqlx writer connection for the rest (WAL,
+/// `synchronous=FULL`) and up to `min(pool_size, 4)` readers.
 pub async fn open(url: &str, opts: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::PgStore::open(url, opts).await?))

@@ -1,6 +1,7 @@
-//! The embedded SQLite store, in WAL mode with `synchronous=FULL` so a webhook acknowledged
-//! after commit survives a power loss. The queue's hot writes (accept, outcomes, lease, release)
-//! run on the [`thread::WriteThread`]; the rare ones (replay, purge, correlation) on one sqlx
+//! The embedded SQLite store, in WAL mode; a webhook is acknowledged only once its commit is
+//! synced to disk, so it survives a power loss. The queue's hot writes (accept, outcomes,
+//! lease, release) run on the [`thread::WriteThread`] (commits synced apart, by
+//! [`wal_sync`]); the rare ones (replay, purge, correlation) on one sqlx
 //! writer connection; admin queries and correlation look-ups on a small pool of readers, which
 //! WAL lets run beside the writers; WAL pages are copied into the database file by a
 //! background task ([`checkpoint`]). The database must be a file: the write thread and the sqlx
@@ -13,6 +14,7 @@ mod correlation;
 mod lease;
 mod open;
 mod thread;
+mod wal_sync;
 
 use super::cycle::Committer;
 use super::db_error::from_sqlx;

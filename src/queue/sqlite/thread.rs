@@ -14,17 +14,22 @@
 //! The rarer writes (replay, purge, correlation) stay on sqlx's writer connection. The two
 //! connections take SQLite's write lock with `BEGIN IMMEDIATE` and wait on each other through
 //! the busy timeout, exactly as the CLI working on the same file does.
+//!
+//! Commits here do not wait for the disk (`synchronous=NORMAL`): a single call syncs the WAL
+//! before it answers, and the group-commit loop's batches are synced and answered by the
+//! [`Syncer`] while the thread writes the next one (see `wal_sync`).
 
+use super::wal_sync::{not_durable, Syncer, WalFile};
 use crate::queue::cycle::{Committer, WriteFn};
 use crate::queue::db_error::from_rusqlite;
 use crate::queue::StoreError;
 use rusqlite::{Connection, TransactionBehavior};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-type Task = Box<dyn FnOnce(&mut Connection) + Send>;
+type Task = Box<dyn FnOnce(&mut Connection, &mut WalFile) + Send>;
 
 /// What the thread is asked to do.
 enum Msg {
@@ -70,8 +75,8 @@ fn in_transaction<T>(
 }
 
 impl WriteThread {
-    /// Opens a connection to the (already created and migrated) database file at `path`,
-    /// applies `pragmas` (`name`, `value`) and starts the thread.
+    /// Opens a connection to the (already created and migrated) database file at `path`, which
+    /// must be in WAL mode, applies `pragmas` (`name`, `value`) and starts the thread.
     pub(super) fn start(
         path: &Path,
         busy_timeout: Duration,
@@ -83,6 +88,14 @@ impl WriteThread {
             conn.pragma_update(None, name, value)
                 .map_err(from_rusqlite)?;
         }
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .map_err(from_rusqlite)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Other(format!(
+                "the SQLite write thread needs a database in WAL mode, not {mode}"
+            )));
+        }
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         // A runtime without I/O or timers: waiting on two channels at once is all it does, and
         // being woken costs a futex, not an eventfd.
@@ -92,7 +105,10 @@ impl WriteThread {
         let (tasks, queue) = mpsc::unbounded_channel::<Msg>();
         std::thread::Builder::new()
             .name("relay-sqlite-writer".into())
-            .spawn(move || rt.block_on(serve(conn, queue)))
+            .spawn({
+                let path = path.to_owned();
+                move || rt.block_on(serve(conn, path, queue))
+            })
             .map_err(|e| StoreError::Other(format!("cannot start the SQLite write thread: {e}")))?;
         Ok(Self { tasks })
     }
@@ -106,8 +122,10 @@ impl WriteThread {
         F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let task: Task = Box::new(move |conn| {
-            let _ = reply.send(in_transaction(conn, f));
+        let task: Task = Box::new(move |conn, wal| {
+            let done = in_transaction(conn, f)
+                .and_then(|out| wal.sync().map(|()| out).map_err(|e| not_durable(&e)));
+            let _ = reply.send(done);
         });
         self.tasks.send(Msg::Task(task)).map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
@@ -126,8 +144,9 @@ impl WriteThread {
 
 /// The thread: single calls and, once handed one, the committer's batches, as they come.
 /// Calls go first (leasing and releasing are short, and delivery waits on them).
-async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>) {
-    let mut committer: Option<Committer> = None;
+async fn serve(mut conn: Connection, path: PathBuf, mut queue: mpsc::UnboundedReceiver<Msg>) {
+    let mut wal = WalFile::of(&path);
+    let mut committer: Option<(Committer, Syncer)> = None;
     let mut queued = Vec::new();
     let mut open = true;
     while open || committer.is_some() {
@@ -140,28 +159,40 @@ async fn serve(mut conn: Connection, mut queue: mpsc::UnboundedReceiver<Msg>) {
             m = queue.recv(), if open => Next::Msg(m),
             n = async {
                 match committer.as_mut() {
-                    Some(c) => c.recv(&mut queued).await,
+                    Some((c, _)) => c.recv(&mut queued).await,
                     None => std::future::pending().await,
                 }
             } => Next::Batch(n),
         };
         match next {
-            Next::Msg(Some(Msg::Task(task))) => task(&mut conn),
-            Next::Msg(Some(Msg::Commits(c))) => committer = Some(*c),
+            Next::Msg(Some(Msg::Task(task))) => task(&mut conn, &mut wal),
+            Next::Msg(Some(Msg::Commits(c))) => {
+                let mut wal = WalFile::of(&path);
+                match Syncer::start(move || wal.sync()) {
+                    Ok(syncer) => committer = Some((*c, syncer)),
+                    Err(e) => {
+                        // Dropping the committer closes its queue: webhooks are answered
+                        // 503 rather than acknowledged without a durable commit.
+                        tracing::error!(error = %e, "cannot start the SQLite sync thread");
+                        c.finished();
+                    }
+                }
+            }
             Next::Msg(None) => open = false,
             Next::Batch(0) => {
-                if let Some(c) = committer.take() {
+                if let Some((c, syncer)) = committer.take() {
+                    syncer.finish();
                     c.finished();
                 }
             }
             Next::Batch(_) => {
-                if let Some(c) = &committer {
+                if let Some((c, syncer)) = &committer {
                     let write: &mut WriteFn<'_> = &mut |jobs, window, lease, owner, outcomes| {
                         in_transaction(&mut conn, |tx| {
                             super::accept::write_both(tx, jobs, window, lease, owner, outcomes)
                         })
                     };
-                    c.cycle(&mut queued, write);
+                    syncer.send(c.write(&mut queued, write));
                 }
             }
         }
@@ -177,7 +208,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let pragmas = [
-            ("synchronous", "FULL"),
+            ("journal_mode", "WAL"),
+            ("synchronous", "NORMAL"),
             ("temp_store", "MEMORY"),
             ("cache_size", "-4096"),
         ];
@@ -188,8 +220,8 @@ mod tests {
                     .map_err(from_rusqlite)
             }
         };
-        // FULL = 2, MEMORY = 2: what makes an acknowledged webhook survive a power loss.
-        assert_eq!(w.write(read("synchronous")).await.unwrap(), 2);
+        // NORMAL = 1 (the WAL is synced apart, before any answer), MEMORY = 2.
+        assert_eq!(w.write(read("synchronous")).await.unwrap(), 1);
         assert_eq!(w.write(read("temp_store")).await.unwrap(), 2);
         assert_eq!(w.write(read("cache_size")).await.unwrap(), -4096);
 

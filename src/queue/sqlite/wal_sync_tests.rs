@@ -1,0 +1,175 @@
+//! The WAL sync stage: nobody is answered before the sync returns, answers keep commit order,
+//! and a failed sync fails that batch and every later one.
+
+use super::*;
+use crate::queue::cycle::{Committer, Request};
+use crate::queue::tests::harness::{job, T0};
+use crate::queue::{Accepted, AcceptorConfig};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+type Answer = oneshot::Receiver<Result<Accepted, StoreError>>;
+
+fn committer() -> Committer {
+    let (_tx, rx) = mpsc::channel(1);
+    let (done, _) = oneshot::channel();
+    Committer {
+        rx,
+        cfg: AcceptorConfig {
+            batch_max: 8,
+            dedupe_window_ms: 0,
+            lease: None,
+        },
+        owner: "test".into(),
+        batch_max: 8,
+        leased: None,
+        rt: tokio::runtime::Handle::current(),
+        done,
+    }
+}
+
+/// One webhook "committed" as job `id`, and the receiver of its answer.
+fn written(c: &Committer, id: i64) -> (Written, Answer) {
+    let (reply, answer) = oneshot::channel();
+    let mut queued = vec![Request::Accept(
+        Box::new(job(&format!("e{id}"), "o", T0)),
+        reply,
+        None,
+    )];
+    let w = c.write(&mut queued, &mut |jobs, _, _, _, _| {
+        assert_eq!(jobs.len(), 1);
+        Ok((vec![Accepted::New { id, leased: false }], 0))
+    });
+    (w, answer)
+}
+
+async fn answer_of(a: Answer) -> Result<Accepted, StoreError> {
+    tokio::time::timeout(Duration::from_secs(5), a)
+        .await
+        .expect("answered in time")
+        .expect("answered")
+}
+
+#[tokio::test]
+async fn callers_are_answered_after_the_sync_in_commit_order_and_never_after_a_failed_one() {
+    // Each sync waits for the test to let it finish, with the result the test gives.
+    let (results, gate) = std_mpsc::channel::<io::Result<()>>();
+    let (entered_tx, entered) = std_mpsc::channel::<()>();
+    let syncer = Syncer::start(move || {
+        entered_tx.send(()).unwrap();
+        gate.recv().unwrap()
+    })
+    .unwrap();
+    let c = committer();
+
+    let (w1, mut a1) = written(&c, 1);
+    syncer.send(w1);
+    entered.recv_timeout(Duration::from_secs(5)).unwrap();
+    // Committed but not yet synced: no answer.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(matches!(
+        a1.try_recv(),
+        Err(oneshot::error::TryRecvError::Empty)
+    ));
+    // Two more batches queue while the first sync runs; one sync then covers both.
+    let (w2, a2) = written(&c, 2);
+    let (w3, a3) = written(&c, 3);
+    syncer.send(w2);
+    syncer.send(w3);
+    results.send(Ok(())).unwrap();
+    assert!(matches!(
+        answer_of(a1).await,
+        Ok(Accepted::New {
+            id: 1,
+            leased: false
+        })
+    ));
+    entered.recv_timeout(Duration::from_secs(5)).unwrap();
+    results.send(Ok(())).unwrap();
+    assert!(matches!(
+        answer_of(a2).await,
+        Ok(Accepted::New {
+            id: 2,
+            leased: false
+        })
+    ));
+    assert!(matches!(
+        answer_of(a3).await,
+        Ok(Accepted::New {
+            id: 3,
+            leased: false
+        })
+    ));
+
+    // A failed sync fails its batch, and every later one without syncing again.
+    let (w4, a4) = written(&c, 4);
+    syncer.send(w4);
+    entered.recv_timeout(Duration::from_secs(5)).unwrap();
+    results.send(Err(io::Error::other("disk gone"))).unwrap();
+    let failed = answer_of(a4).await;
+    assert!(
+        matches!(&failed, Err(StoreError::Unavailable(m)) if m.contains("disk gone")),
+        "{failed:?}"
+    );
+    let (w5, a5) = written(&c, 5);
+    syncer.send(w5);
+    assert!(matches!(
+        answer_of(a5).await,
+        Err(StoreError::Unavailable(_))
+    ));
+    assert!(
+        entered.try_recv().is_err(),
+        "no sync is tried after a failed one"
+    );
+    syncer.finish();
+}
+
+#[tokio::test]
+async fn finish_waits_until_every_batch_handed_over_is_answered() {
+    let syncer = Syncer::start(|| {
+        std::thread::sleep(Duration::from_millis(20));
+        Ok(())
+    })
+    .unwrap();
+    let c = committer();
+    let answers: Vec<Answer> = (1..=5)
+        .map(|id| {
+            let (w, a) = written(&c, id);
+            syncer.send(w);
+            a
+        })
+        .collect();
+    syncer.finish();
+    for (id, mut a) in (1..=5).zip(answers) {
+        assert!(
+            matches!(a.try_recv().unwrap(), Ok(Accepted::New { id: got, leased: false }) if got == id)
+        );
+    }
+}
+
+#[test]
+fn the_wal_file_is_synced_by_path_and_opened_again_when_sqlite_made_a_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("relay.db");
+    let mut wal = WalFile::of(&db);
+    assert_eq!(wal.path, dir.path().join("relay.db-wal"));
+    // No WAL (yet): an error, never a silent success.
+    assert_eq!(wal.sync().unwrap_err().kind(), io::ErrorKind::NotFound);
+
+    std::fs::write(&wal.path, b"frames").unwrap();
+    wal.sync().unwrap();
+    let first = wal.open.as_ref().map(|(_, inode)| *inode).unwrap();
+    wal.sync().unwrap();
+    assert_eq!(wal.open.as_ref().map(|(_, i)| *i), Some(first), "kept open");
+
+    // SQLite deleted the WAL (after a full checkpoint) and later created a new one. The new
+    // file is made before the old one is removed so that it cannot reuse the inode number.
+    let next = dir.path().join("next");
+    std::fs::write(&next, b"new frames").unwrap();
+    std::fs::rename(&next, &wal.path).unwrap();
+    wal.sync().unwrap();
+    let second = wal.open.as_ref().map(|(_, i)| *i).unwrap();
+    assert_ne!(second, first, "the new file is the one synced");
+    assert_eq!(second, std::fs::metadata(&wal.path).unwrap().ino());
+}
