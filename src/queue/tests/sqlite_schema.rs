@@ -1,6 +1,6 @@
-//! SQLite only: the split of a job's write-once data into `job_data` (migration 0002) keeps
-//! what a database written before it holds, the retention purge leaves no data behind, and new
-//! databases get 8 KiB pages.
+//! SQLite only: the split of a job's write-once data into `job_data` (migration 0002) and the
+//! rebuild of `jobs` (0004) keep what a database written before them holds, the retention purge
+//! leaves no data behind, and new databases get 8 KiB pages.
 
 use super::harness::{job, options, DAY, T0};
 use crate::queue::{open, Accepted, Finish, Lease};
@@ -25,19 +25,25 @@ async fn count(url: &str, sql: &'static str) -> i64 {
     n
 }
 
+/// A connection to a database with only the first `n` migrations applied (an older release's).
+async fn migrated_up_to(url: &str, n: usize) -> sqlx::SqlitePool {
+    let pool = SqlitePoolOptions::new()
+        .connect(url)
+        .await
+        .expect("connect");
+    let mut older = sqlx::migrate!("./migrations/sqlite");
+    older.migrations = older.migrations[..n].to_vec().into();
+    older.run(&pool).await.expect("older migrations");
+    pool
+}
+
 #[tokio::test]
 async fn a_database_from_before_the_split_keeps_every_payload_and_body() {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = url(&dir);
     {
         // The schema as release 0001 left it, with one stored job.
-        let pool = SqlitePoolOptions::new()
-            .connect(&url)
-            .await
-            .expect("connect");
-        let mut first = sqlx::migrate!("./migrations/sqlite");
-        first.migrations = first.migrations[..1].to_vec().into();
-        first.run(&pool).await.expect("migration 0001");
+        let pool = migrated_up_to(&url, 1).await;
         sqlx::query(
             "INSERT INTO jobs (id, vendor, event_key, order_id, account_id, body, payload, \
                headers, route, request_id, state, received_at, updated_at) \
@@ -115,4 +121,79 @@ async fn purging_a_delivered_job_deletes_its_data() {
         .await,
         0
     );
+}
+
+#[tokio::test]
+async fn rebuilding_jobs_for_its_cheaper_state_check_keeps_rows_ids_and_the_check() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url(&dir);
+    {
+        // The schema before 0004: three jobs, the newest one purged (ids 1..=3 used).
+        let pool = migrated_up_to(&url, 3).await;
+        for id in 1..=3 {
+            sqlx::query(
+                "INSERT INTO jobs (id, vendor, event_key, order_id, account_id, route, \
+                   request_id, state, received_at, updated_at) \
+                 VALUES (?1, 'codesignal', 'e' || ?1, 'o1', 'acct', '{}', 'req', 'dead', ?2, ?2)",
+            )
+            .bind(id)
+            .bind(T0)
+            .execute(&pool)
+            .await
+            .expect("old job");
+            sqlx::query(
+                "INSERT INTO job_data (id, body, payload, headers) VALUES (?1, '{}', x'01', '[]')",
+            )
+            .bind(id)
+            .execute(&pool)
+            .await
+            .expect("old data");
+        }
+        sqlx::query("DELETE FROM jobs WHERE id = 3")
+            .execute(&pool)
+            .await
+            .expect("purge");
+        pool.close().await;
+    }
+    let store = open(&url, &options()).await.expect("open migrates");
+    assert_eq!(
+        store.get(2).await.expect("get").map(|d| d.summary.id),
+        Some(2)
+    );
+    // The high-water mark survived the rebuild: id 3 is not handed out again.
+    let ids = super::harness::accept(&store, &[job("e9", "o9", T0)]).await;
+    assert_eq!(ids, vec![4]);
+    // Job 3's data went with it before the rebuild; the trigger still works after it.
+    assert_eq!(count(&url, "SELECT COUNT(*) FROM job_data").await, 3);
+
+    let pool = SqlitePoolOptions::new()
+        .connect(&url)
+        .await
+        .expect("connect");
+    let bogus = sqlx::query("UPDATE jobs SET state = 'bogus' WHERE id = 1")
+        .execute(&pool)
+        .await;
+    assert!(
+        matches!(&bogus, Err(e) if e.to_string().contains("CHECK constraint failed")),
+        "{bogus:?}"
+    );
+    // What the rebuild is for: writing a job's state builds no temporary B-tree any more.
+    for sql in [
+        "EXPLAIN UPDATE jobs SET state = 'delivered' WHERE id = 1",
+        "EXPLAIN INSERT INTO jobs (vendor, event_key, route, request_id, state, received_at, \
+           updated_at) VALUES ('v', 'e', '{}', 'r', 'pending', 1, 1)",
+    ] {
+        let ops: Vec<String> = sqlx::query(sql)
+            .fetch_all(&pool)
+            .await
+            .expect("explain")
+            .iter()
+            .map(|r| r.get::<String, _>(1))
+            .collect();
+        assert!(
+            !ops.iter().any(|op| op == "OpenEphemeral"),
+            "{sql}: {ops:?}"
+        );
+    }
+    pool.close().await;
 }
