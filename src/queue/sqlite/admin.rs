@@ -1,15 +1,11 @@
-//! Admin reads and maintenance on SQLite: stats, listing, detail, replay, purge. Reads go to
-//! the reader pool; writes to the writer connection.
+//! Admin reads and writes on SQLite: stats, listing, detail, replay (retention: `purge`).
+//! Reads go to the reader pool; writes to the writer connection.
 
 use crate::queue::db_error::from_sqlx;
 use crate::queue::filter::{where_clause, Bind, Dialect};
 use crate::queue::rows::{page_limit, DetailRow, SummaryRow, DETAIL_COLUMNS, SUMMARY_COLUMNS};
 use crate::queue::{JobDetail, JobFilter, JobId, JobSummary, QueueStats, Rewrite, StoreError};
 use sqlx::SqlitePool;
-
-/// Rows deleted per purge transaction, so a first purge after months does not hold the write
-/// lock (and stall acceptance) for seconds.
-const PURGE_CHUNK: i64 = 5_000;
 
 pub(super) async fn stats(
     with_delivered: bool,
@@ -155,42 +151,4 @@ pub(super) async fn replay(
     }
     tx.commit().await.map_err(from_sqlx)?;
     Ok(true)
-}
-
-pub(super) async fn purge(
-    pool: &SqlitePool,
-    before_ms: i64,
-    now_ms: i64,
-) -> Result<u64, StoreError> {
-    let mut total = 0;
-    loop {
-        let done = sqlx::query(
-            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs INDEXED BY jobs_delivered \
-               WHERE state = 'delivered' AND delivered_at < ?1 LIMIT ?2)",
-        )
-        .bind(before_ms)
-        .bind(PURGE_CHUNK)
-        .execute(pool)
-        .await
-        .map_err(from_sqlx)?;
-        total += done.rows_affected();
-        if done.rows_affected() < PURGE_CHUNK as u64 {
-            break;
-        }
-    }
-    loop {
-        let done = sqlx::query(
-            "DELETE FROM dedupe WHERE (vendor, event_key) IN (SELECT vendor, event_key \
-               FROM dedupe WHERE expires_at <= ?1 LIMIT ?2)",
-        )
-        .bind(now_ms)
-        .bind(PURGE_CHUNK)
-        .execute(pool)
-        .await
-        .map_err(from_sqlx)?;
-        if done.rows_affected() < PURGE_CHUNK as u64 {
-            break;
-        }
-    }
-    Ok(total)
 }

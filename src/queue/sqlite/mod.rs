@@ -13,6 +13,7 @@ mod checkpoint;
 mod correlation;
 mod lease;
 mod open;
+mod purge;
 mod thread;
 mod wal_sync;
 
@@ -168,7 +169,7 @@ impl Store for SqliteStore {
     }
 
     async fn purge(&self, before_ms: i64, now_ms: i64) -> Result<u64, StoreError> {
-        admin::purge(&self.writer, before_ms, now_ms).await
+        purge::purge(&self.writer, before_ms, now_ms, purge::PURGE_CHUNK).await
     }
 
     async fn put_registration(&self, reg: &Registration, now_ms: i64) -> Result<u64, StoreError> {
