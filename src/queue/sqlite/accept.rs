@@ -1,10 +1,11 @@
 //! `accept_batch` on SQLite, run on the write thread: the whole batch in one `BEGIN IMMEDIATE`
 //! transaction (one fsync). The thread's connection owns the write lock for the transaction, so
 //! ids can be taken from `sqlite_sequence` up front and the dedupe, registration and order-head
-//! checks see every earlier commit. Key lists travel as one JSON parameter (`json_each`), so
-//! each check is one cached statement whatever the batch size; rows are inserted one cached
-//! statement each. `CROSS JOIN` pins the key list as the outer loop (SQLite's planner, without
-//! statistics, would otherwise walk an index of every unfinished job once per key).
+//! checks see every earlier commit. Dedupe keys are claimed and rows inserted one cached
+//! statement each; the other checks take their key lists as one JSON parameter (`json_each`),
+//! so each is one cached statement whatever the batch size. `CROSS JOIN` pins the key list as
+//! the outer loop (SQLite's planner, without statistics, would otherwise walk an index of every
+//! unfinished job once per key).
 
 use crate::queue::db_error::from_rusqlite;
 use crate::queue::plan::{self, NewRow};
@@ -65,6 +66,10 @@ type Claims = (HashSet<i64>, HashMap<(String, String), i64>);
 
 /// Claims the dedupe key of each first occurrence: a new key, or one whose window has passed,
 /// takes the new job's id; a live key stays and its job id is returned for the duplicate.
+///
+/// One cached upsert per key, whose change count says which: one statement over a JSON list
+/// with `RETURNING` cost more (building and parsing the JSON, extracting each field, and a
+/// temporary table for the returned rows) than the per-key calls on this thread.
 fn claim_dedupe(
     conn: &Connection,
     jobs: &[NewJob],
@@ -72,42 +77,30 @@ fn claim_dedupe(
     ids: &[i64],
     window_ms: i64,
 ) -> Result<Claims, StoreError> {
-    let keys: Vec<_> = firsts
-        .iter()
-        .zip(ids)
-        .map(|(&i, &id)| {
-            let j = &jobs[i];
-            json!([
-                j.vendor,
-                j.event_key,
-                id,
-                j.received_at_ms.saturating_add(window_ms)
-            ])
-        })
-        .collect();
-    let claimed: HashSet<i64> = conn
+    let mut upsert = conn
         .prepare_cached(
-            "INSERT INTO dedupe (vendor, event_key, job_id, expires_at) \
-             SELECT value->>0, value->>1, value->>2, value->>3 FROM json_each(?1) WHERE true \
+            "INSERT INTO dedupe (vendor, event_key, job_id, expires_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (vendor, event_key) DO UPDATE \
                SET job_id = excluded.job_id, expires_at = excluded.expires_at \
-               WHERE dedupe.expires_at <= excluded.expires_at - ?2 \
-             RETURNING job_id",
+               WHERE dedupe.expires_at <= excluded.expires_at - ?5",
         )
-        .and_then(|mut q| {
-            let list = serde_json::Value::Array(keys.clone()).to_string();
-            q.query_map(params![list, window_ms], |r| r.get(0))?
-                .collect()
-        })
         .map_err(from_rusqlite)?;
+    let mut claimed = HashSet::with_capacity(firsts.len());
+    let mut lost = Vec::new();
+    for (&i, &id) in firsts.iter().zip(ids) {
+        let j = &jobs[i];
+        let expires_at = j.received_at_ms.saturating_add(window_ms);
+        let changed = upsert
+            .execute(params![j.vendor, j.event_key, id, expires_at, window_ms])
+            .map_err(from_rusqlite)?;
+        if changed == 1 {
+            claimed.insert(id);
+        } else {
+            lost.push(json!([j.vendor, j.event_key]));
+        }
+    }
     let mut existing = HashMap::new();
-    if claimed.len() < firsts.len() {
-        let lost: Vec<_> = keys
-            .iter()
-            .zip(ids)
-            .filter(|(_, id)| !claimed.contains(id))
-            .map(|(k, _)| k.clone())
-            .collect();
+    if !lost.is_empty() {
         let rows: Vec<(String, String, i64)> = conn
             .prepare_cached(
                 "SELECT d.vendor, d.event_key, d.job_id FROM json_each(?1) AS k \
