@@ -59,36 +59,44 @@ pub(super) async fn purge(
     Ok(total)
 }
 
-/// Deletes expired dedupe keys, one chunk of the key order at a time.
+/// Deletes expired dedupe keys, one chunk of the key order at a time. A chunk is read first
+/// and written only if it holds an expired key: most of a 7-day window is live, and every
+/// write, even one deleting nothing, takes the write lock the write thread needs.
 async fn sweep_dedupe(pool: &SqlitePool, now_ms: i64, chunk: i64) -> Result<(), StoreError> {
     // The walk starts after ('', ''), which every key follows: a vendor name is never empty.
     let mut after = (String::new(), String::new());
     loop {
-        let last: Option<(String, String)> = sqlx::query_as(
-            "SELECT vendor, event_key FROM (SELECT vendor, event_key FROM dedupe \
+        let last: Option<(String, String, i64)> = sqlx::query_as(
+            "WITH c AS MATERIALIZED (SELECT vendor, event_key, expires_at FROM dedupe \
                WHERE (vendor, event_key) > (?1, ?2) ORDER BY vendor, event_key LIMIT ?3) \
-             ORDER BY vendor DESC, event_key DESC LIMIT 1",
+             SELECT vendor, event_key, (SELECT COUNT(*) FROM c WHERE expires_at <= ?4) \
+             FROM c ORDER BY vendor DESC, event_key DESC LIMIT 1",
         )
         .bind(&after.0)
         .bind(&after.1)
         .bind(chunk)
+        .bind(now_ms)
         .fetch_optional(pool)
         .await
         .map_err(from_sqlx)?;
-        let Some(last) = last else { return Ok(()) };
-        sqlx::query(
-            "DELETE FROM dedupe WHERE (vendor, event_key) > (?1, ?2) \
-               AND (vendor, event_key) <= (?3, ?4) AND expires_at <= ?5",
-        )
-        .bind(&after.0)
-        .bind(&after.1)
-        .bind(&last.0)
-        .bind(&last.1)
-        .bind(now_ms)
-        .execute(pool)
-        .await
-        .map_err(from_sqlx)?;
-        after = last;
+        let Some((vendor, event_key, expired)) = last else {
+            return Ok(());
+        };
+        if expired > 0 {
+            sqlx::query(
+                "DELETE FROM dedupe WHERE (vendor, event_key) > (?1, ?2) \
+                   AND (vendor, event_key) <= (?3, ?4) AND expires_at <= ?5",
+            )
+            .bind(&after.0)
+            .bind(&after.1)
+            .bind(&vendor)
+            .bind(&event_key)
+            .bind(now_ms)
+            .execute(pool)
+            .await
+            .map_err(from_sqlx)?;
+        }
+        after = (vendor, event_key);
     }
 }
 
