@@ -82,7 +82,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(o: Options) -> TestApp {
-    let upstream = MockServer::start().await;
+    // A server of its own, not one from wiremock's pool: an app of a test that has ended can
+    // still be delivering (its delivery thread outlives the test's runtime), and a pooled
+    // server handed to the next test would receive those PATCHes.
+    let upstream = MockServer::builder().start().await;
     spawn_app_against(o, upstream).await
 }
 

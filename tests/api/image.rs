@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
-use wiremock::matchers::method;
+use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// The Dockerfile's final stage: ENV pairs (continuations joined), USER, WORKDIR, HEALTHCHECK.
@@ -149,8 +149,9 @@ async fn the_binary_runs_as_the_image_would_as_a_non_root_user_and_stops_cleanly
 async fn a_request_id_flows_from_acceptance_to_the_delivery_log_lines() {
     let dir = test_mappings();
     let data = tempfile::tempdir().unwrap();
-    let upstream = MockServer::start().await;
+    let upstream = MockServer::builder().start().await;
     Mock::given(method("PATCH"))
+        .and(path("/unified/ats/assessments/orders/ord-rid/result"))
         .respond_with(ResponseTemplate::new(200))
         .expect(1)
         .mount(&upstream)
