@@ -185,8 +185,6 @@ async fn a_request_id_flows_from_acceptance_to_the_delivery_log_lines() {
     let r = req.send().await.unwrap();
     assert_eq!(r.status(), 202);
     assert_eq!(r.headers()["x-request-id"], "req-abc-123", "echoed");
-    let upstream_req = &upstream.received_requests().await.unwrap_or_default();
-    let _ = upstream_req;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let lines = loop {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
@@ -214,8 +212,12 @@ async fn a_request_id_flows_from_acceptance_to_the_delivery_log_lines() {
         "delivery log line carries the same request id"
     );
     let upstream_got = upstream.received_requests().await.unwrap();
+    let delivered = upstream_got
+        .iter()
+        .find(|r| r.url.path() == "/unified/ats/assessments/orders/ord-rid/result")
+        .expect("the order's PATCH reached the upstream");
     assert_eq!(
-        upstream_got[0].headers["x-request-id"], "req-abc-123",
+        delivered.headers["x-request-id"], "req-abc-123",
         "and so does the upstream request"
     );
     // Nothing secret or body-like in the logs.
