@@ -15,8 +15,8 @@
 //! connections take SQLite's write lock with `BEGIN IMMEDIATE` and wait on each other through
 //! the busy timeout, exactly as the CLI working on the same file does.
 //!
-//! Commits here do not wait for the disk (`synchronous=NORMAL`): a single call syncs the WAL
-//! before it answers, and the group-commit loop's batches are synced and answered by the
+//! Commits here do not wait for the disk (`synchronous=NORMAL`): a single call that changed
+//! rows syncs the WAL before it answers, and the group-commit loop's batches are synced and answered by the
 //! [`Syncer`] while the thread writes the next one (see `wal_sync`).
 
 use super::wal_sync::{not_durable, Syncer, WalFile};
@@ -123,8 +123,15 @@ impl WriteThread {
     {
         let (reply, answer) = oneshot::channel();
         let task: Task = Box::new(move |conn, wal| {
-            let done = in_transaction(conn, f)
-                .and_then(|out| wal.sync().map(|()| out).map_err(|e| not_durable(&e)));
+            let before = conn.total_changes();
+            let done = in_transaction(conn, f).and_then(|out| {
+                // A call that changed no row (an idle poll, every 250 ms) wrote nothing to
+                // sync: the thread's calls write with INSERT, UPDATE and DELETE only.
+                if conn.total_changes() == before {
+                    return Ok(out);
+                }
+                wal.sync().map(|()| out).map_err(|e| not_durable(&e))
+            });
             let _ = reply.send(done);
         });
         self.tasks.send(Msg::Task(task)).map_err(|_| stopped())?;

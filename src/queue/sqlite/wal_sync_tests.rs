@@ -1,5 +1,6 @@
 //! The WAL sync stage: nobody is answered before the sync returns, answers keep commit order,
-//! and a failed sync fails that batch and every later one.
+//! and a failed sync fails that batch and every later one; a single call on the write thread
+//! syncs when it changed rows, and only then.
 
 use super::*;
 use crate::queue::cycle::{Committer, Request};
@@ -172,4 +173,43 @@ fn the_wal_file_is_synced_by_path_and_opened_again_when_sqlite_made_a_new_one() 
     let second = wal.open.as_ref().map(|(_, i)| *i).unwrap();
     assert_ne!(second, first, "the new file is the one synced");
     assert_eq!(second, std::fs::metadata(&wal.path).unwrap().ino());
+}
+
+#[tokio::test]
+async fn a_single_call_syncs_only_when_it_changed_rows() {
+    use crate::queue::db_error::from_rusqlite;
+    use crate::queue::sqlite::thread::WriteThread;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let pragmas = [("journal_mode", "WAL"), ("synchronous", "NORMAL")];
+    let w = WriteThread::start(&db, Duration::from_secs(1), &pragmas).unwrap();
+    let insert = || {
+        |tx: &rusqlite::Transaction<'_>| {
+            tx.execute("INSERT INTO t VALUES (1)", [])
+                .map_err(from_rusqlite)
+        }
+    };
+    let count = || {
+        |tx: &rusqlite::Transaction<'_>| {
+            tx.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
+                .map_err(from_rusqlite)
+        }
+    };
+    w.write(|tx| {
+        tx.execute_batch("CREATE TABLE t (x)")
+            .map_err(from_rusqlite)
+    })
+    .await
+    .unwrap();
+    assert_eq!(w.write(insert()).await.unwrap(), 1);
+
+    // The WAL can no longer be synced by its path (SQLite keeps writing to its open file).
+    let wal = WalFile::of(&db).path;
+    std::fs::rename(&wal, dir.path().join("moved")).unwrap();
+    assert_eq!(w.write(count()).await.unwrap(), 1, "a read needs no sync");
+    let failed = w.write(insert()).await;
+    assert!(
+        matches!(&failed, Err(StoreError::Unavailable(m)) if m.contains("cannot sync")),
+        "a change is answered only once synced: {failed:?}"
+    );
 }
