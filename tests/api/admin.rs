@@ -113,11 +113,7 @@ async fn deliveries_can_be_listed_by_state_and_inspected_with_attempts_and_last_
 async fn dead_letters_from_a_mapping_bug_are_replayed_with_the_fixed_mapping() {
     let (dir, o) = with_test_vendors();
     let app = spawn_app_with(o).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(2)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(2)).await;
     // The mapping divides by `divisor`; these events carry 0, so translation fails.
     let mut ids = Vec::new();
     for i in 0..2 {
@@ -190,10 +186,7 @@ async fn a_job_on_its_way_cannot_be_replayed() {
             .env("RELAY_RETRY_CAP_MS", "60000"),
     )
     .await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(503, None).await;
     let (_, body) = app.post_acme(&acme_event("w1", "o1", "PASS")).await;
     let id = body["id"].as_str().unwrap().to_owned();
     app.wait_for_upstream(1, Duration::from_secs(5)).await;

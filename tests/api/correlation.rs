@@ -63,11 +63,7 @@ async fn a_per_invite_callback_url_binds_the_result_to_its_order() {
 #[tokio::test]
 async fn a_forged_or_altered_callback_token_is_a_401() {
     let app = spawn_app().await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(0)).await;
     let c = case("imocha", "complete");
     let created = json(
         app.admin(reqwest::Method::POST, "/orders")

@@ -4,8 +4,6 @@
 use crate::helpers::{case, expect_delivery, json, spawn_app, spawn_app_with, Options, TestApp};
 use serde_json::json;
 use std::time::Duration;
-use wiremock::matchers::method;
-use wiremock::{Mock, ResponseTemplate};
 
 async fn register(
     app: &TestApp,
@@ -91,11 +89,7 @@ async fn a_result_that_arrives_before_its_registration_waits_and_is_delivered_wh
 #[tokio::test]
 async fn an_expired_registration_no_longer_routes_results() {
     let app = spawn_app().await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(0)).await;
     let c = case("hackerearth", "candidate-test-finished");
     register(
         &app,

@@ -126,11 +126,7 @@ async fn a_400_dead_letters_with_the_upstream_answer_and_a_replay_delivers_it_on
     );
     drop(bad);
 
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(1)).await;
     let r = app
         .admin(reqwest::Method::POST, &format!("/deliveries/{id}/replay"))
         .send()
@@ -147,11 +143,7 @@ async fn a_400_dead_letters_with_the_upstream_answer_and_a_replay_delivers_it_on
 async fn a_vendor_retry_of_the_same_event_is_answered_duplicate_and_delivered_once() {
     let (_d, o) = with_test_vendors();
     let app = spawn_app_with(o).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(1)).await;
     let event = acme_event("evt-same", "o1", "PASS");
     let (s1, b1) = app.post_acme(&event).await;
     let (s2, b2) = app.post_acme(&event).await;

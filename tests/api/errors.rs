@@ -87,11 +87,7 @@ async fn webhooks_must_be_posted() {
 async fn a_missing_signature_is_a_401_signature_missing() {
     let (_d, o) = with_test_vendors();
     let app = spawn_app_with(o).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(0)).await;
     let r = app
         .post_raw("acme", acme_event("e1", "o1", "PASS"), &[])
         .await;
@@ -102,11 +98,7 @@ async fn a_missing_signature_is_a_401_signature_missing() {
 async fn a_tampered_body_is_rejected_with_401() {
     let (d, o) = with_test_vendors();
     let app = spawn_app_with(o).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(0)).await;
     let body = acme_event("e1", "o1", "PASS");
     let headers = signed_headers(
         d.path(),
@@ -148,11 +140,7 @@ async fn during_rotation_a_request_signed_with_either_secret_is_accepted() {
     let secrets = crate::helpers::secrets_for(d.path()).with("ACME", "old-secret,new-secret");
     o.secrets = Some(secrets);
     let app = spawn_app_with(o).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(2)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(2)).await;
     for (i, secret) in ["old-secret", "new-secret"].into_iter().enumerate() {
         let body = acme_event(&format!("e{i}"), &format!("o{i}"), "PASS");
         let headers = signed_headers(
@@ -223,11 +211,7 @@ async fn a_signed_body_that_is_not_json_is_a_400() {
 async fn a_verified_but_unmappable_payload_is_a_422_and_kept_as_a_dead_letter() {
     let (_d, o) = with_test_vendors();
     let app = spawn_app_with(o).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, Some(0)).await;
     let body = json!({"id": "e-div", "type": "completed", "order": "o1", "account": "a1", "score": 5, "divisor": 0, "status": "PASS"}).to_string();
     let r = app.post_signed("acme", body.as_bytes()).await;
     let err = assert_error(r, 422, "mapping_failed").await;

@@ -131,10 +131,7 @@ async fn codesignal_is_answered_200_not_202_because_it_treats_anything_else_as_a
         ..Options::default()
     })
     .await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, None).await;
     let c = cases()
         .into_iter()
         .find(|c| c.vendor == "codesignal" && !c.expected.ignored)

@@ -2,8 +2,6 @@
 
 use crate::helpers::{acme_event, spawn_app_with, test_mappings, with_test_vendors, Options};
 use std::time::{Duration, Instant};
-use wiremock::matchers::method;
-use wiremock::{Mock, ResponseTemplate};
 
 /// The value of the sample of `name` whose labels include all of `labels`.
 fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
@@ -34,10 +32,7 @@ async fn metrics_count_webhooks_by_vendor_and_outcome_and_rejections_by_cause() 
         ..Options::default()
     })
     .await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, None).await;
 
     let post = |body: Vec<u8>| {
         let app = &app;
@@ -175,10 +170,7 @@ async fn readiness_reports_the_store_the_mappings_the_workers_and_disabled_vendo
 async fn a_changed_mapping_is_reloaded_and_a_broken_one_is_refused_whole() {
     let (dir, o) = with_test_vendors();
     let app = spawn_app_with(o.env("RELAY_WATCH_MAPPINGS", "true")).await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(200, None).await;
     let path = dir.path().join("acme.json");
     let original = std::fs::read_to_string(&path).unwrap();
 

@@ -3,8 +3,6 @@
 use crate::helpers::{acme_event, json, spawn_app_with, with_test_vendors};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
-use wiremock::matchers::method;
-use wiremock::{Mock, ResponseTemplate};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_trickles_its_body_is_cut_off_with_408() {
@@ -45,10 +43,7 @@ async fn above_the_pending_limit_webhooks_get_503_with_retry_after() {
             .env("RELAY_RETRY_CAP_MS", "60000"),
     )
     .await;
-    Mock::given(method("PATCH"))
-        .respond_with(ResponseTemplate::new(503))
-        .mount(&app.upstream)
-        .await;
+    app.upstream_answers(503, None).await;
     for i in 0..2 {
         let (s, _) = app
             .post_acme(&acme_event(&format!("p{i}"), &format!("o{i}"), "PASS"))

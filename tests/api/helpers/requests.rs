@@ -79,6 +79,18 @@ impl TestApp {
             .bearer_auth(ADMIN_TOKEN)
     }
 
+    /// The upstream answers every PATCH with `status`; with `times`, the mock checks when the
+    /// app is dropped that exactly that many came.
+    pub async fn upstream_answers(&self, status: u16, times: Option<u64>) {
+        let mock = Mock::given(method("PATCH")).respond_with(ResponseTemplate::new(status));
+        match times {
+            Some(n) => mock.expect(n),
+            None => mock,
+        }
+        .mount(&self.upstream)
+        .await;
+    }
+
     /// Waits (bounded) until the upstream has received at least `n` requests; returns them.
     pub async fn wait_for_upstream(&self, n: usize, within: Duration) -> Vec<wiremock::Request> {
         let deadline = Instant::now() + within;
