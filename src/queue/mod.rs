@@ -83,7 +83,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Commits acceptances and delivery outcomes together: `(accept_batch answers, outcomes
     /// applied)`. A backend with a single writer (SQLite) does both in one transaction, one
-    /// fsync, and says so with [`Store::combines_writes`]; the default runs the two in turn.
+    /// commit, and says so with [`Store::combines_writes`]; the default runs the two in turn.
     async fn write_batch(
         &self,
         jobs: &[NewJob],

@@ -1,11 +1,12 @@
 //! `accept_batch` on SQLite, run on the write thread: the whole batch in one `BEGIN IMMEDIATE`
-//! transaction (one fsync). The thread's connection owns the write lock for the transaction, so
-//! ids can be taken from `sqlite_sequence` up front and the dedupe, registration and order-head
-//! checks see every earlier commit. Dedupe keys are claimed and rows inserted one cached
-//! statement each; the other checks take their key lists as one JSON parameter (`json_each`),
-//! so each is one cached statement whatever the batch size. `CROSS JOIN` pins the key list as
-//! the outer loop (SQLite's planner, without statistics, would otherwise walk an index of every
-//! unfinished job once per key).
+//! transaction (one commit; `wal_sync` makes it durable). The thread's connection owns the
+//! write lock for the transaction, so ids can be taken from `sqlite_sequence` up front and the
+//! dedupe, registration and order-head checks see every earlier commit. Dedupe keys are
+//! claimed, order heads checked and rows inserted one cached statement each; the rarer
+//! look-ups (who holds a live dedupe key, which registrations exist) take their key lists as
+//! one JSON parameter (`json_each`), one cached statement whatever the batch size. `CROSS
+//! JOIN` pins the key list as the outer loop (SQLite's planner, without statistics, would
+//! otherwise walk an index once per key).
 
 use crate::queue::db_error::from_rusqlite;
 use crate::queue::plan::{self, NewRow};
@@ -230,7 +231,7 @@ fn insert_rows(
     }
     Ok(())
 }
-/// `write_batch` in one transaction: acceptances and outcomes together (one fsync for both).
+/// `write_batch` in one transaction: acceptances and outcomes together (one commit for both).
 pub(super) fn write_both(
     tx: &rusqlite::Transaction<'_>,
     jobs: &[NewJob],

@@ -12,11 +12,12 @@ pub(super) async fn stats(
     pool: &SqlitePool,
     now_ms: i64,
 ) -> Result<QueueStats, StoreError> {
-    // One count per state, each over that state's partial index. The oldest undelivered
-    // receipt time comes from the same indexes: `MIN(id) … WHERE state IN (…)` would walk the
-    // table from its oldest rows, every delivered one of them.
+    // One count per state, each over that state's partial index, except delivered jobs, which
+    // have none (migration 0005). The oldest undelivered receipt time comes from the same
+    // indexes: `MIN(id) … WHERE state IN (…)` would walk the table from its oldest rows, every
+    // delivered one of them.
     type Row = (i64, i64, i64, i64, i64, Option<i64>);
-    // Counting delivered jobs walks every one of them (the retention period's worth), so the
+    // Counting delivered jobs walks the table (the retention period's worth), so the
     // once-a-second depth sample leaves it out.
     let delivered_count = if with_delivered {
         "(SELECT COUNT(*) FROM jobs WHERE state = 'delivered')"

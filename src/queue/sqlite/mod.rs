@@ -1,10 +1,10 @@
 //! The embedded SQLite store, in WAL mode; a webhook is acknowledged only once its commit is
 //! synced to disk, so it survives a power loss. The queue's hot writes (accept, outcomes,
 //! lease, release) run on the [`thread::WriteThread`] (commits synced apart, by
-//! [`wal_sync`]); the rare ones (replay, purge, correlation) on one sqlx
-//! writer connection; admin queries and correlation look-ups on a small pool of readers, which
-//! WAL lets run beside the writers; WAL pages are copied into the database file by a
-//! background task ([`checkpoint`]). The database must be a file: the write thread and the sqlx
+//! [`wal_sync`]); the rare ones (replay, [`purge`], correlation) on one sqlx writer
+//! connection; admin queries and correlation look-ups on a small pool of readers, which WAL
+//! lets run beside the writers; WAL pages are copied into the database file by a background
+//! task ([`checkpoint`]). The database must be a file: the write thread and the sqlx
 //! connections are separate connections to it.
 
 mod accept;
@@ -109,7 +109,7 @@ impl Store for SqliteStore {
         if jobs.is_empty() && outcomes.is_empty() {
             return Ok((Vec::new(), 0));
         }
-        // One transaction, one fsync, for both: the single writer is the throughput limit.
+        // One transaction for both: the single writer is the throughput limit.
         // The thread needs owned inputs; copying the batch (~3 KB a job) costs far less than
         // the statement round trips it replaces.
         let (jobs, lease) = (jobs.to_vec(), lease.cloned());

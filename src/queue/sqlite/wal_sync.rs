@@ -64,8 +64,8 @@ pub(super) fn not_durable(e: &io::Error) -> StoreError {
 /// The stage after the write thread: syncs, then answers (see the module doc).
 #[derive(Debug)]
 pub(super) struct Syncer {
-    batches: Option<mpsc::Sender<Written>>,
-    thread: Option<JoinHandle<()>>,
+    batches: mpsc::Sender<Written>,
+    thread: JoinHandle<()>,
 }
 
 impl Syncer {
@@ -100,28 +100,21 @@ impl Syncer {
                     }
                 }
             })?;
-        Ok(Self {
-            batches: Some(batches),
-            thread: Some(thread),
-        })
+        Ok(Self { batches, thread })
     }
 
     /// Hands a committed batch over; its callers are answered once it is durable.
     pub(super) fn send(&self, written: Written) {
-        let Some(batches) = &self.batches else {
-            return written.fail(stopped()).conclude();
-        };
-        if let Err(mpsc::SendError(written)) = batches.send(written) {
+        if let Err(mpsc::SendError(written)) = self.batches.send(written) {
             written.fail(stopped()).conclude();
         }
     }
 
     /// Waits until every batch handed over is answered.
-    pub(super) fn finish(mut self) {
-        self.batches.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    pub(super) fn finish(self) {
+        let Self { batches, thread } = self;
+        drop(batches); // the thread's queue ends once it has drained
+        let _ = thread.join();
     }
 }
 
