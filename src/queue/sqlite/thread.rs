@@ -9,15 +9,15 @@
 //!
 //! The gateway's group-commit loop runs here too ([`WriteThread::run_commits`]): webhooks and
 //! outcomes queue on the committer's channel, and the thread takes the next batch the moment
-//! it has committed the last, with no other thread to wake in between.
+//! the last one is synced, with no other thread to wake in between.
 //!
 //! The rarer writes (replay, purge, correlation) stay on sqlx's writer connection. The two
 //! connections take SQLite's write lock with `BEGIN IMMEDIATE` and wait on each other through
 //! the busy timeout, exactly as the CLI working on the same file does.
 //!
 //! Commits here do not wait for the disk (`synchronous=NORMAL`): a single call that changed
-//! rows syncs the WAL before it answers, and the group-commit loop's batches are synced and answered by the
-//! [`Syncer`] while the thread writes the next one (see `wal_sync`).
+//! rows syncs the WAL before it answers, and the group-commit loop's batches are synced and
+//! answered by the [`Syncer`] while the next batch gathers (see `wal_sync`).
 
 use super::wal_sync::{not_durable, Syncer, WalFile};
 use crate::queue::cycle::{Committer, WriteFn};
@@ -166,7 +166,11 @@ async fn serve(mut conn: Connection, path: PathBuf, mut queue: mpsc::UnboundedRe
             m = queue.recv(), if open => Next::Msg(m),
             n = async {
                 match committer.as_mut() {
-                    Some((c, _)) => c.recv(&mut queued).await,
+                    Some((c, syncer)) => {
+                        // One commit per sync: what arrives meanwhile waits to join the next.
+                        syncer.idle().await;
+                        c.recv(&mut queued).await
+                    }
                     None => std::future::pending().await,
                 }
             } => Next::Batch(n),

@@ -149,6 +149,53 @@ async fn finish_waits_until_every_batch_handed_over_is_answered() {
     }
 }
 
+#[tokio::test]
+async fn idle_resolves_only_once_every_batch_handed_over_is_answered() {
+    let within = |d| tokio::time::timeout(Duration::from_millis(d), std::future::pending::<()>());
+    let (results, gate) = std_mpsc::channel::<io::Result<()>>();
+    let syncer = Syncer::start(move || gate.recv().unwrap()).unwrap();
+    let c = committer();
+    tokio::time::timeout(Duration::from_secs(5), syncer.idle())
+        .await
+        .expect("idle with nothing handed over");
+
+    let (w1, a1) = written(&c, 1);
+    let (w2, a2) = written(&c, 2);
+    syncer.send(w1);
+    syncer.send(w2);
+    tokio::select! {
+        _ = syncer.idle() => panic!("idle while a sync is running"),
+        _ = within(50) => {}
+    }
+    results.send(Ok(())).unwrap();
+    // The first round may have taken only the first batch: let every round finish.
+    results.send(Ok(())).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), syncer.idle())
+        .await
+        .expect("idle once both are answered");
+    assert!(answer_of(a1).await.is_ok() && answer_of(a2).await.is_ok());
+    syncer.finish();
+}
+
+#[tokio::test]
+async fn a_sync_thread_that_panics_does_not_leave_the_write_thread_waiting() {
+    let syncer = Syncer::start(|| panic!("sync panicked (expected by this test)")).unwrap();
+    let c = committer();
+    let (w, a) = written(&c, 1);
+    syncer.send(w);
+    tokio::time::timeout(Duration::from_secs(5), syncer.idle())
+        .await
+        .expect("idle: the round counted as ended");
+    let answered = tokio::time::timeout(Duration::from_secs(5), a)
+        .await
+        .unwrap();
+    assert!(
+        answered.is_err(),
+        "dropped unanswered: the caller sees the store stopped"
+    );
+    syncer.finish();
+}
+
 #[test]
 fn the_wal_file_is_synced_by_path_and_opened_again_when_sqlite_made_a_new_one() {
     let dir = tempfile::tempdir().unwrap();
