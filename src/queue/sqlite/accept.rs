@@ -1,6 +1,6 @@
 //! `accept_batch` on SQLite, run on the write thread: the whole batch in one `BEGIN IMMEDIATE`
 //! transaction (one commit; `wal_sync` makes it durable). The thread's connection owns the
-//! write lock for the transaction, so ids can be taken from `sqlite_sequence` up front and the
+//! write lock for the transaction, so ids can be taken after the highest one up front and the
 //! dedupe, registration and order-head checks see every earlier commit. Dedupe keys are
 //! claimed, order heads checked and rows inserted one cached statement each; the rarer
 //! look-ups (who holds a live dedupe key, which registrations exist) take their key lists as
@@ -27,8 +27,13 @@ pub(super) fn accept_batch(
     let repeats = plan::in_batch_repeats(jobs, window_ms);
     let firsts: Vec<usize> = (0..jobs.len()).filter(|&i| repeats[i].is_none()).collect();
 
+    // Ids are never reused: retention keeps the newest job, and the mark is the counter the
+    // table had before migration 0006 (see there).
     let last_id: i64 = conn
-        .prepare_cached("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0)")
+        .prepare_cached(
+            "SELECT MAX(COALESCE((SELECT MAX(id) FROM jobs), 0), \
+               (SELECT last_id FROM jobs_id_mark))",
+        )
         .and_then(|mut q| q.query_row([], |r| r.get(0)))
         .map_err(from_rusqlite)?;
     // Tentative id of each first occurrence; a duplicate leaves a gap, which is harmless.

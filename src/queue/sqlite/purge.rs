@@ -8,6 +8,8 @@
 //! - jobs by id, which is received order. A job received at or after the cutoff cannot have
 //!   been delivered before it, so the walk ends at the first chunk that reaches one; what it
 //!   passes and keeps (dead letters, old undelivered jobs) is normally little.
+//!   The newest job is never deleted: new ids are taken after the highest one in the table
+//!   (migration 0006), so deleting it would hand its id out again.
 //! - dedupe keys in key order, all of them: a key's expiry is its event's receipt plus the
 //!   window, which its place in the key order says nothing about.
 
@@ -41,7 +43,8 @@ pub(super) async fn purge(
         let Some(last) = last else { break };
         let done = sqlx::query(
             "DELETE FROM jobs WHERE id > ?1 AND id <= ?2 \
-               AND state = 'delivered' AND delivered_at < ?3",
+               AND state = 'delivered' AND delivered_at < ?3 \
+               AND id < (SELECT MAX(id) FROM jobs)",
         )
         .bind(after)
         .bind(last)

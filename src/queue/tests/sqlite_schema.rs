@@ -1,6 +1,7 @@
 //! SQLite only: the split of a job's write-once data into `job_data` (migration 0002) and the
-//! rebuild of `jobs` (0004) keep what a database written before them holds, the retention purge
-//! leaves no data behind, and new databases get 8 KiB pages.
+//! rebuilds of `jobs` (0004, 0006) keep what a database written before them holds, the retention
+//! purge leaves no data behind, ids are never handed out twice without AUTOINCREMENT, and new
+//! databases get 8 KiB pages.
 
 use super::harness::{job, options, DAY, T0};
 use crate::queue::{open, Accepted, Finish, Lease};
@@ -79,11 +80,11 @@ async fn a_new_database_has_8_kib_pages() {
     assert_eq!(count(&url, "PRAGMA page_size").await, 8192);
 }
 
-#[tokio::test]
-async fn purging_a_delivered_job_deletes_its_data() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = url(&dir);
-    let store = open(&url, &options()).await.expect("open");
+/// A new store at `url` with two jobs accepted (ids 1 and 2), both leased to "w".
+async fn open_with_two_leased_jobs(
+    url: &str,
+) -> (std::sync::Arc<dyn crate::queue::Store>, Vec<Accepted>) {
+    let store = open(url, &options()).await.expect("open");
     let lease = Lease {
         owner: "w".into(),
         until_ms: T0 + 60_000,
@@ -96,6 +97,14 @@ async fn purging_a_delivered_job_deletes_its_data() {
         )
         .await
         .expect("accept");
+    (store, accepted)
+}
+
+#[tokio::test]
+async fn purging_a_delivered_job_deletes_its_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url(&dir);
+    let (store, accepted) = open_with_two_leased_jobs(&url).await;
     let Accepted::New { id, leased: true } = accepted[0] else {
         panic!("expected a leased job, got {accepted:?}");
     };
@@ -196,4 +205,32 @@ async fn rebuilding_jobs_for_its_cheaper_state_check_keeps_rows_ids_and_the_chec
         );
     }
     pool.close().await;
+}
+
+#[tokio::test]
+async fn ids_are_never_handed_out_twice_and_no_commit_writes_a_sequence_counter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = url(&dir);
+    let (store, accepted) = open_with_two_leased_jobs(&url).await;
+    assert_eq!(accepted.len(), 2);
+    let done = [
+        super::harness::delivered(1, T0 + 1),
+        super::harness::delivered(2, T0 + 1),
+    ];
+    assert_eq!(store.finish_batch("w", &done).await.expect("finish"), 2);
+    // Both are past retention; the newest stays, so its id remains the highest.
+    assert_eq!(store.purge(T0 + 2, T0 + 2).await.expect("purge"), 1);
+    assert!(store.get(1).await.expect("get").is_none());
+    assert!(store.get(2).await.expect("get").is_some());
+    let ids = super::harness::accept(&store, &[job("e3", "o3", T0 + 3)]).await;
+    assert_eq!(ids, vec![3]);
+    // What migration 0006 is for: no AUTOINCREMENT counter row to rewrite on every commit.
+    assert_eq!(
+        count(
+            &url,
+            "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'jobs'"
+        )
+        .await,
+        0
+    );
 }
