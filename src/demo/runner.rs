@@ -82,7 +82,7 @@ pub async fn run(o: DemoOptions) -> anyhow::Result<bool> {
         },
     )
     .await?;
-    let server = tokio::spawn(app.run_until_stopped());
+    let mut server = tokio::spawn(app.run_until_stopped());
 
     println!("assessment-relay demo");
     println!("  gateway   {base}  (POST /webhooks/{{vendor}})");
@@ -110,7 +110,13 @@ pub async fn run(o: DemoOptions) -> anyhow::Result<bool> {
         println!("The gateway keeps running at {base} (admin token: {ADMIN_TOKEN}). Try:");
         println!("  curl -s {base}/readyz");
         println!("Ctrl-C to stop.");
-        let _ = tokio::signal::ctrl_c().await;
+        // The gateway stops by itself on SIGINT or SIGTERM (drains, lets deliveries finish),
+        // so its end is the demo's: `kill` or `docker stop` end it as Ctrl-C does.
+        match (&mut server).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("the gateway stopped: {e:#}"),
+            Err(e) => eprintln!("the gateway's task ended: {e}"),
+        }
     }
     server.abort();
     standin.stop().await;

@@ -1,4 +1,4 @@
-//! The command-line tools mapping authors use: check, translate, sign, verify, config.
+//! The command-line tools mapping authors use: check, translate, sign, verify, config, demo.
 
 use crate::helpers::{repo, secret_for};
 use crate::process::BIN;
@@ -194,4 +194,59 @@ fn the_demo_sends_every_fixture_through_the_gateway_and_all_match() {
         "{out}"
     );
     assert!(!out.contains("FAIL"), "{out}");
+}
+
+#[test]
+fn the_demo_left_running_stops_on_sigterm_and_removes_its_store() {
+    use std::io::BufRead;
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .current_dir(repo())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary runs");
+    // Lines arrive on a thread so that every wait below is bounded.
+    let (lines, rx) = std::sync::mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut store = None;
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the demo reaches its prompt");
+        if let Some(path) = line.trim().strip_prefix("store") {
+            store = Some(std::path::PathBuf::from(path.trim()));
+        }
+        if line.contains("Ctrl-C to stop") {
+            break;
+        }
+    }
+    let store = store.expect("the demo names its store");
+    assert!(store.starts_with(tmp.path()) && store.exists(), "{store:?}");
+
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "exits 0 on SIGTERM");
+    assert!(!store.parent().unwrap().exists(), "its store is removed");
 }
