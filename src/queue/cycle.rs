@@ -174,8 +174,8 @@ fn leased_job(id: i64, job: NewJob, lease_until_ms: i64) -> Option<Job> {
 }
 
 /// A batch committed but not yet answered: SQLite's write thread commits without waiting for
-/// the disk and hands this to the stage that does (`sqlite::wal_sync`), so it can write the
-/// next batch meanwhile.
+/// the disk and hands this to the stage that does (`sqlite::wal_sync`), so it can serve single
+/// calls while the next batch gathers.
 pub(crate) struct Written {
     cycle: Cycle,
     result: Result<(Vec<Accepted>, u64), StoreError>,

@@ -9,7 +9,9 @@
 //! load benchmark).
 //!
 //! The write thread takes its next batch only once the sync in flight has answered
-//! ([`Syncer::idle`]): what arrives meanwhile becomes one commit, not several. A commit writes
+//! ([`Syncer::idle`]): what arrives meanwhile becomes one commit, not several. So in the
+//! gateway the stage holds one batch at a time; it still takes whatever is queued, which keeps
+//! it correct for any caller. A commit writes
 //! a WAL frame for every page it touches, and about ten pages are touched by any commit (the
 //! tail of each table and index, the database header) whatever its size, so fewer, larger
 //! commits write fewer bytes per webhook. Committing eagerly gave two to three commits per sync

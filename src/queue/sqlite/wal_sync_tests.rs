@@ -52,6 +52,15 @@ async fn answer_of(a: Answer) -> Result<Accepted, StoreError> {
         .expect("answered")
 }
 
+/// `a` is answered: accepted as job `id`.
+async fn assert_accepted(a: Answer, id: i64) {
+    let got = answer_of(a).await;
+    assert!(
+        matches!(got, Ok(Accepted::New { id: got_id, leased: false }) if got_id == id),
+        "{got:?}"
+    );
+}
+
 #[tokio::test]
 async fn callers_are_answered_after_the_sync_in_commit_order_and_never_after_a_failed_one() {
     // Each sync waits for the test to let it finish, with the result the test gives.
@@ -79,29 +88,11 @@ async fn callers_are_answered_after_the_sync_in_commit_order_and_never_after_a_f
     syncer.send(w2);
     syncer.send(w3);
     results.send(Ok(())).unwrap();
-    assert!(matches!(
-        answer_of(a1).await,
-        Ok(Accepted::New {
-            id: 1,
-            leased: false
-        })
-    ));
+    assert_accepted(a1, 1).await;
     entered.recv_timeout(Duration::from_secs(5)).unwrap();
     results.send(Ok(())).unwrap();
-    assert!(matches!(
-        answer_of(a2).await,
-        Ok(Accepted::New {
-            id: 2,
-            leased: false
-        })
-    ));
-    assert!(matches!(
-        answer_of(a3).await,
-        Ok(Accepted::New {
-            id: 3,
-            leased: false
-        })
-    ));
+    assert_accepted(a2, 2).await;
+    assert_accepted(a3, 3).await;
 
     // A failed sync fails its batch, and every later one without syncing again.
     let (w4, a4) = written(&c, 4);
