@@ -86,7 +86,8 @@ pub struct Settings {
     /// A vendor retry of the same event within this window is answered `duplicate`, not delivered.
     #[serde(default = "d::dedupe_window_s")]
     pub dedupe_window_s: u64,
-    /// Delivered jobs older than this are purged in the background.
+    /// Delivered jobs older than this are purged in the background (SQLite always keeps the
+    /// newest job: new ids follow its id).
     #[serde(default = "d::retention_days")]
     pub retention_days: u32,
     /// Above this many undelivered jobs, new webhooks get 503 with `Retry-After`.
