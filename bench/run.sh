@@ -13,7 +13,9 @@
 # translation, validation, the dedupe look-up), with nothing stored or delivered.
 #
 # Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
-# gateway's peak RSS; ratios gateway / nginx. Writes everything under bench/out/<time>/.
+# gateway's peak RSS; ratios gateway / nginx; the gateway's CPU per request by thread (from
+# /proc, over the measured run and its deliveries); wrk's own CPU per request against each.
+# Writes everything under bench/out/<time>/.
 # Needs nginx and wrk (apt-get install -y nginx wrk); builds the release binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -57,8 +59,44 @@ sleep 0.5
 UPLOG="$OUT/up/logs/upstream-access.log"
 
 load() { # url label
-  WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$1" > "$OUT/$2.wrk.txt"
+  WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$1" > "$OUT/$2.wrk.txt" &
+  local wrk_pid=$!
+  sample_cpu "$wrk_pid" > "$OUT/$2.wrk-cpu.txt" &
+  wait "$wrk_pid"
   grep '^RESULT' "$OUT/$2.wrk.txt"
+}
+# CPU time (ns) of process $1, every 250 ms while it lives: "ms ns" lines. The load generator
+# shares the cores with what it measures, so its own cost per request is part of the result.
+# Shell built-ins only: a sampler that forks would add load of its own to what it measures.
+sample_cpu() {
+  local f ns rest sum
+  while [ -d "/proc/$1" ]; do
+    sum=0
+    for f in /proc/"$1"/task/*/schedstat; do
+      read -r ns rest 2>/dev/null < "$f" && sum=$(( sum + ns ))
+    done
+    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $sum"
+    sleep 0.25
+  done
+}
+# µs of CPU per request from the samples in $1, over the sending window [$2, $3] (ms, from the
+# upstream's log) less a second at each end (wrk loads its events first), $4 requests in it.
+cpu_per_request() {
+  awk -v a="$2" -v b="$3" -v n="$4" '$2 > 0 && $1 >= a + 1000 && $1 <= b - 1000 {
+      if (!t0) { t0 = $1; c0 = $2 } t1 = $1; c1 = $2 }
+    END { if (t1 > t0 && b > a && n > 0) printf "%.1f", (c1 - c0) / (t1 - t0) / (n / (b - a)) / 1000
+          else printf "n/a" }' "$1"
+}
+# CPU time (ns) of each thread of process $1, summed by thread name without its digits.
+thread_cpu() {
+  for t in /proc/"$1"/task/*; do
+    echo "$(tr -d '0-9' < "$t/comm" | tr ' ' '_') $(cut -d' ' -f1 "$t/schedstat")"
+  done | awk '{ ns[$1] += $2 } END { for (k in ns) print k, ns[k] }' | LC_ALL=C sort
+}
+# µs per request by thread between two `thread_cpu` snapshots ($1, $2), for $3 requests.
+per_request() {
+  LC_ALL=C join "$1" "$2" | awk -v n="$3" '{ d = ($3 - $2) / 1000 / n; t += d
+      if (d >= 0.05) printf "%s %.1f, ", $1, d } END { printf "total %.1f", t }'
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # Deliveries to wait for after $1 accepted requests: with IDS=same only the warm-up's first
@@ -102,6 +140,7 @@ for _ in $(seq 120); do
 done
 sleep 1.5
 T1=$(now_ms)
+thread_cpu "$GW" > "$OUT/gateway-threads-before.txt"
 GATEWAY=$(load http://127.0.0.1:18090/webhooks/bench gateway)
 ACCEPTED=$(field "$GATEWAY" reqs)
 # Wait (bounded) until every accepted event reached the upstream.
@@ -110,12 +149,15 @@ for _ in $(seq 240); do
   read -r GW_DELIVERED GW_FIRST GW_LAST <<<"$(delivered_since "$T1")"
   [ "$GW_DELIVERED" -ge "$(expected "$ACCEPTED" run)" ] && break
 done
+thread_cpu "$GW" > "$OUT/gateway-threads-after.txt"
+THREAD_CPU=$(per_request "$OUT/gateway-threads-before.txt" "$OUT/gateway-threads-after.txt" "$ACCEPTED")
+WRK_CPU="relay $(cpu_per_request "$OUT/relay.wrk-cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED"), gateway $(cpu_per_request "$OUT/gateway.wrk-cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")"
 RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
 STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
 
-python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" <<'PY' | tee "$OUT/summary.txt"
+python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" "$THREAD_CPU" "$WRK_CPU" <<'PY' | tee "$OUT/summary.txt"
 import sys
-dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats = sys.argv[1:]
+dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats, threads, wrk_cpu = sys.argv[1:]
 def parse(r): return {k: float(v) for k, v in (p.split("=") for p in r.split()[1:])}
 def rate(n, first, last):
     span = (int(last) - int(first)) / 1000
@@ -136,5 +178,7 @@ else:
     print(f"gateway: {g['reqs']:.0f} accepted, {gw_deliv} delivered (all: {int(gw_deliv) >= g['reqs']})")
 print(f"gateway: errors status={g['err_status']:.0f} timeout={g['err_timeout']:.0f}, peak RSS {int(rss)/1024:.0f} MiB")
 print(f"gateway queue after the run: {stats}")
+print(f"gateway CPU per request by thread (µs): {threads}")
+print(f"wrk CPU per request (µs, n/a where nothing was delivered): {wrk_cpu}")
 PY
 echo "details in $OUT" >&2
