@@ -86,7 +86,7 @@ impl Syncer {
         mut sync: impl FnMut() -> io::Result<()> + Send + 'static,
     ) -> io::Result<Self> {
         let (batches, queue) = mpsc::channel::<Written>();
-        let pending: Arc<Pending> = Arc::new((AtomicUsize::new(0), Notify::new()));
+        let pending = Arc::new(Pending::default());
         let done = pending.clone();
         let thread = std::thread::Builder::new()
             .name("relay-sqlite-sync".into())
@@ -125,9 +125,9 @@ impl Syncer {
 
     /// Hands a committed batch over; its callers are answered once it is durable.
     pub(super) fn send(&self, written: Written) {
-        self.pending.0.fetch_add(1, Ordering::AcqRel);
+        self.pending.count.fetch_add(1, Ordering::AcqRel);
         if let Err(mpsc::SendError(written)) = self.batches.send(written) {
-            self.pending.0.fetch_sub(1, Ordering::AcqRel);
+            self.pending.answered(1);
             written.fail(stopped()).conclude();
         }
     }
@@ -135,13 +135,12 @@ impl Syncer {
     /// Resolves once every batch handed over is answered: the write thread waits for this
     /// before it takes its next batch (see the module doc).
     pub(super) async fn idle(&self) {
-        let (count, idle) = &*self.pending;
         loop {
-            let woken = idle.notified();
+            let woken = self.pending.none_left.notified();
             tokio::pin!(woken);
             // Registered before the check, so a round that ends in between still wakes us.
             woken.as_mut().enable();
-            if count.load(Ordering::Acquire) == 0 {
+            if self.pending.count.load(Ordering::Acquire) == 0 {
                 return;
             }
             woken.await;
@@ -159,17 +158,27 @@ impl Syncer {
 }
 
 /// Batches handed to the sync thread and not yet answered, and a wake-up for when none are.
-type Pending = (AtomicUsize, Notify);
+#[derive(Debug, Default)]
+struct Pending {
+    count: AtomicUsize,
+    none_left: Notify,
+}
+
+impl Pending {
+    /// Takes `n` answered batches off the count; wakes [`Syncer::idle`] when none are left.
+    fn answered(&self, n: usize) {
+        if self.count.fetch_sub(n, Ordering::AcqRel) == n {
+            self.none_left.notify_waiters();
+        }
+    }
+}
 
 /// Takes a round of batches off the pending count when dropped.
 struct Answered<'a>(&'a Pending, usize);
 
 impl Drop for Answered<'_> {
     fn drop(&mut self) {
-        let (count, idle) = self.0;
-        if count.fetch_sub(self.1, Ordering::AcqRel) == self.1 {
-            idle.notify_waiters();
-        }
+        self.0.answered(self.1);
     }
 }
 
