@@ -28,7 +28,6 @@ use crate::queue::cycle::Written;
 use crate::queue::StoreError;
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -56,7 +55,7 @@ impl WalFile {
 
     /// Makes everything written to the WAL so far durable.
     pub(super) fn sync(&mut self) -> io::Result<()> {
-        let inode = std::fs::metadata(&self.path)?.ino();
+        let inode = inode_of(&self.path)?;
         let file = match self.open.take() {
             Some((file, open)) if open == inode => file,
             _ => File::open(&self.path)?,
@@ -65,6 +64,34 @@ impl WalFile {
         self.open = Some((file, inode));
         done
     }
+}
+
+/// The inode number of the file at `path`, asked for alone.
+///
+/// Not `std::fs::metadata`: since Linux 6.13, ext4, XFS and btrfs give a file a fine-grained
+/// modification time on its next write whenever its times were read since the last one. Read
+/// before every sync, that made every commit's `pwrite` change the WAL's mtime, and every
+/// `fdatasync` then wrote the inode's block too: one more device round trip per commit (3.2
+/// against 2.5-2.6 device writes per sync under load on this project's machine). `statx` asking
+/// for the inode number only reads no time, so the mtime moves once per clock tick again.
+#[cfg(target_os = "linux")]
+fn inode_of(path: &Path) -> io::Result<u64> {
+    use rustix::fs::{statx, AtFlags, StatxFlags, CWD};
+    match statx(CWD, path, AtFlags::empty(), StatxFlags::INO) {
+        Ok(st) => Ok(st.stx_ino),
+        // A kernel older than 4.11, or a sandbox that filters `statx`.
+        Err(rustix::io::Errno::NOSYS | rustix::io::Errno::PERM) => {
+            use std::os::unix::fs::MetadataExt;
+            Ok(std::fs::metadata(path)?.ino())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn inode_of(path: &Path) -> io::Result<u64> {
+    use std::os::unix::fs::MetadataExt;
+    Ok(std::fs::metadata(path)?.ino())
 }
 
 /// The error callers get when their commit could not be made durable.

@@ -6,6 +6,7 @@ use super::*;
 use crate::queue::cycle::{Committer, Request};
 use crate::queue::tests::harness::{job, T0};
 use crate::queue::{Accepted, AcceptorConfig};
+use std::os::unix::fs::MetadataExt;
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -211,6 +212,21 @@ fn the_wal_file_is_synced_by_path_and_opened_again_when_sqlite_made_a_new_one() 
     let second = wal.open.as_ref().map(|(_, i)| *i).unwrap();
     assert_ne!(second, first, "the new file is the one synced");
     assert_eq!(second, std::fs::metadata(&wal.path).unwrap().ino());
+}
+
+#[test]
+fn the_inode_number_is_the_one_metadata_gives() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    std::fs::write(&path, b"x").unwrap();
+    assert_eq!(
+        inode_of(&path).unwrap(),
+        std::fs::metadata(&path).unwrap().ino()
+    );
+    assert_eq!(
+        inode_of(&dir.path().join("missing")).unwrap_err().kind(),
+        io::ErrorKind::NotFound
+    );
 }
 
 #[tokio::test]
