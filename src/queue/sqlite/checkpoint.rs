@@ -1,8 +1,20 @@
 //! Background checkpoints: copying committed WAL pages into the database file was ~12% of the
 //! SQLite write thread's time when SQLite did it on commit. A task does it here instead, on a
-//! reader connection; the write thread's own automatic checkpoint (at
-//! `WAL_AUTOCHECKPOINT_PAGES`) stays as the backstop that lets the WAL restart from its start.
+//! reader connection, and then has the write thread finish it, so that the WAL starts over.
+//!
+//! Why the finish: SQLite writes the WAL from its start again only when a write transaction
+//! begins with every frame already checkpointed. A checkpoint beside the write thread never
+//! gets there under load: commits land while it copies, so it always ends a few frames short.
+//! The WAL then grew until the write thread's own automatic checkpoint (at
+//! `WAL_AUTOCHECKPOINT_PAGES`, 80 MiB) ran on it: a 21–28 ms commit every ~0.8 s at 64
+//! connections, then a 5–7 ms one truncating the file, with every webhook in flight waiting;
+//! and in between, each commit appended to a growing file. Once this task has copied what it
+//! saw, a passive checkpoint on the write thread, between two of its transactions, copies
+//! the few frames committed meanwhile; nothing can commit during it, so it leaves the WAL
+//! complete and the next commit starts the file over. The automatic checkpoint stays as the
+//! backstop.
 
+use super::thread::Checkpoints;
 use sqlx::SqlitePool;
 use std::time::Duration;
 
@@ -10,17 +22,146 @@ use std::time::Duration;
 /// the same checkpoint (each page is copied once, not twice).
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
+/// The WAL size (frames, 8 KiB each on a new database) from which a checkpoint is finished on
+/// the write thread. The finish holds the thread for a copy and two `fsync`s (1–5 ms under
+/// load); below this a quiet gateway's WAL just grows slowly until a checkpoint completes on
+/// its own or the automatic one runs.
+const FINISH_FROM_FRAMES: i64 = 1024;
+
+/// What `PRAGMA wal_checkpoint` answers: whether it was blocked, the WAL's frames, and how
+/// many of them are now in the database file.
+pub(super) type Checkpointed = (i64, i64, i64);
+
+/// Whether a background checkpoint that answered `done` should be finished on the write
+/// thread: it copied everything it saw, and the WAL is large enough to be worth starting over.
+pub(super) fn worth_finishing((busy, frames, copied): Checkpointed) -> bool {
+    busy == 0 && frames >= FINISH_FROM_FRAMES && copied == frames
+}
+
 /// Runs passive checkpoints (they never wait for or block the writers) until aborted.
-pub(super) async fn run(pool: SqlitePool) {
+pub(super) async fn run(pool: SqlitePool, writer: Checkpoints) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
+        match sqlx::query_as::<_, Checkpointed>("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
             .await
         {
-            tracing::debug!(error = %e, "background checkpoint failed; the write thread's own checkpoint covers it");
+            Ok(done) if worth_finishing(done) => {
+                if let Err(e) = writer.finish().await {
+                    tracing::debug!(error = %e, "finishing a checkpoint on the write thread failed; the next one tries again");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::debug!(error = %e, "background checkpoint failed; the write thread's own checkpoint covers it");
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::db_error::from_rusqlite;
+    use crate::queue::sqlite::thread::WriteThread;
+    use rusqlite::Connection;
+
+    /// The size of the WAL file of `db`.
+    fn wal_len(db: &std::path::Path) -> u64 {
+        let mut wal = db.as_os_str().to_owned();
+        wal.push("-wal");
+        std::fs::metadata(wal).unwrap().len()
+    }
+
+    /// The situation under load, played step by step: commits land while a checkpoint beside
+    /// the write thread copies, so it ends short of the WAL's end and the WAL keeps growing;
+    /// finished on the write thread, the next commit starts the WAL over.
+    #[tokio::test]
+    async fn a_finished_checkpoint_lets_the_next_commit_start_the_wal_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        // No automatic checkpoint: only the ones played here.
+        let pragmas = [
+            ("journal_mode", "WAL"),
+            ("synchronous", "NORMAL"),
+            ("wal_autocheckpoint", "0"),
+        ];
+        let w = WriteThread::start(&db, Duration::from_secs(1), &pragmas).unwrap();
+        let commit = || {
+            w.write(|tx| {
+                tx.execute("INSERT INTO t VALUES (zeroblob(20000))", [])
+                    .map_err(from_rusqlite)
+            })
+        };
+        w.write(|tx| {
+            tx.execute_batch("CREATE TABLE t (x BLOB)")
+                .map_err(from_rusqlite)
+        })
+        .await
+        .unwrap();
+        for _ in 0..5 {
+            commit().await.unwrap();
+        }
+        // A reader's snapshot stands for the commits the checkpoint does not see.
+        let mut reader = Connection::open(&db).unwrap();
+        let snapshot = reader.transaction().unwrap();
+        snapshot
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))
+            .unwrap();
+        commit().await.unwrap();
+        let checkpointer = Connection::open(&db).unwrap();
+        let ckpt = |c: &Connection| -> Checkpointed {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap()
+        };
+        let (busy, frames, copied) = ckpt(&checkpointer);
+        assert_eq!(busy, 0);
+        assert!(copied < frames, "ended short: {copied} of {frames}");
+        snapshot.commit().unwrap();
+
+        let before = wal_len(&db);
+        commit().await.unwrap();
+        let grown = wal_len(&db);
+        assert!(
+            grown > before,
+            "not started over: the WAL grew from {before} to {grown}"
+        );
+
+        let (busy, frames, copied) = w.checkpoints().finish().await.unwrap();
+        assert_eq!((busy, copied), (0, frames), "the finish copies the rest");
+        commit().await.unwrap();
+        assert_eq!(wal_len(&db), grown, "started over: written from its start");
+        let (_, frames_now, _) = ckpt(&checkpointer);
+        assert!(frames_now < frames, "{frames_now} frames, from {frames}");
+    }
+
+    #[tokio::test]
+    async fn finishing_on_a_stopped_thread_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let pragmas = [("journal_mode", "WAL")];
+        let w =
+            WriteThread::start(&dir.path().join("t.db"), Duration::from_secs(1), &pragmas).unwrap();
+        let checkpoints = w.checkpoints();
+        drop(w);
+        assert!(matches!(
+            checkpoints.finish().await,
+            Err(crate::queue::StoreError::Unavailable(_))
+        ));
+    }
+
+    #[test]
+    fn only_a_complete_checkpoint_of_a_large_wal_is_finished() {
+        assert!(worth_finishing((0, 1024, 1024)));
+        assert!(worth_finishing((0, 5000, 5000)));
+        assert!(!worth_finishing((0, 1023, 1023)), "small WAL");
+        assert!(
+            !worth_finishing((0, 5000, 4999)),
+            "a reader held frames back"
+        );
+        assert!(!worth_finishing((1, -1, -1)), "blocked");
     }
 }

@@ -19,6 +19,7 @@
 //! rows syncs the WAL before it answers, and the group-commit loop's batches are synced and
 //! answered by the [`Syncer`] while the next batch gathers (see `wal_sync`).
 
+use super::checkpoint::Checkpointed;
 use super::wal_sync::{not_durable, Syncer, WalFile};
 use crate::queue::cycle::{Committer, WriteFn};
 use crate::queue::db_error::from_rusqlite;
@@ -138,6 +139,11 @@ impl WriteThread {
         answer.await.map_err(|_| stopped())?
     }
 
+    /// A handle that finishes checkpoints on this thread and does not keep it running.
+    pub(super) fn checkpoints(&self) -> Checkpoints {
+        Checkpoints(self.tasks.downgrade())
+    }
+
     /// Runs the group-commit loop on this thread from now on.
     pub(super) fn run_commits(&self, c: Committer) -> Result<(), Committer> {
         self.tasks
@@ -146,6 +152,29 @@ impl WriteThread {
                 Msg::Commits(c) => *c,
                 Msg::Task(_) => unreachable!("sent a committer"),
             })
+    }
+}
+
+/// Finishes background checkpoints on the write thread (see `checkpoint`).
+#[derive(Debug, Clone)]
+pub(super) struct Checkpoints(mpsc::WeakUnboundedSender<Msg>);
+
+impl Checkpoints {
+    /// A passive checkpoint on the write thread, between two of its transactions, so no
+    /// commit lands while it copies.
+    pub(super) async fn finish(&self) -> Result<Checkpointed, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let task: Task = Box::new(move |conn, _| {
+            let done = conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .map_err(from_rusqlite);
+            let _ = reply.send(done);
+        });
+        let tasks = self.0.upgrade().ok_or_else(stopped)?;
+        tasks.send(Msg::Task(task)).map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
