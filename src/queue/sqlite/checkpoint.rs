@@ -12,10 +12,13 @@
 //! saw of a WAL past `FINISH_FROM_FRAMES`, a passive checkpoint on the write thread, between
 //! two of its transactions, copies the few frames committed meanwhile; nothing can commit
 //! during it, so it leaves the WAL complete and the next commit starts the file over. The
-//! automatic checkpoint stays as the backstop.
+//! automatic checkpoint stays as the backstop. This task also syncs the database file after
+//! each checkpoint that copied pages, so that the finish has few left to sync
+//! ([`Progress::needs_flush`]).
 
 use super::thread::Checkpoints;
 use sqlx::SqlitePool;
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// How often: long enough that a job's insert and its outcome moments later usually land in
@@ -23,44 +26,87 @@ use std::time::Duration;
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(100);
 
 /// The WAL size (frames, 8 KiB each on a new database: 32 MiB) from which a checkpoint is
-/// finished on the write thread. A finish holds the thread for a copy and two `fsync`s (p50
-/// 2.7 ms at 64 connections), so at load it runs every ~0.4 s rather than after every
-/// checkpoint (from 1 024 frames: write thread 0.5-1.3 µs more per webhook in three pairs).
-/// A quiet gateway's WAL grows slowly and mostly starts over on its own: a checkpoint that no
-/// commit overlaps completes.
+/// finished on the write thread. A finish holds the thread for a copy and two `fsync`s (1.5-4
+/// ms at 64 connections), so at load it runs every ~0.4 s rather than after every checkpoint
+/// (from 1 024 frames: write thread 0.5-1.3 µs more per webhook in three pairs). A quiet
+/// gateway's WAL grows slowly and mostly starts over on its own: a checkpoint that no commit
+/// overlaps completes.
 const FINISH_FROM_FRAMES: i64 = 4096;
 
 /// What `PRAGMA wal_checkpoint` answers: whether it was blocked, the WAL's frames, and how
 /// many of them are now in the database file.
 pub(super) type Checkpointed = (i64, i64, i64);
 
-/// Whether a background checkpoint that answered `done` should be finished on the write
-/// thread: it copied everything it saw, and the WAL is large enough to be worth starting over.
-pub(super) fn worth_finishing((busy, frames, copied): Checkpointed) -> bool {
-    busy == 0 && frames >= FINISH_FROM_FRAMES && copied == frames
+/// What the loop knows between two checkpoints.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Frames copied as of the last sync of the database file.
+    flushed: i64,
+    /// What the last finish answered: while nothing commits, checkpoints answer the same.
+    finished: Option<Checkpointed>,
 }
 
-/// Runs passive checkpoints (they never wait for or block the writers) until aborted.
-pub(super) async fn run(pool: SqlitePool, writer: Checkpoints) {
+impl Progress {
+    /// Whether the database file needs a sync after a checkpoint that answered `done`.
+    ///
+    /// SQLite syncs it only after a checkpoint that reached the WAL's end, so under load only
+    /// the finish did, on the write thread, for every page copied since the last one: 12-20
+    /// ms at 64 connections, with every commit waiting. Synced here after each checkpoint
+    /// that copied anything, the finish has a few pages left.
+    fn needs_flush(&self, (_, _, copied): Checkpointed) -> bool {
+        copied != self.flushed
+    }
+
+    /// Whether to finish on the write thread after a checkpoint that answered `done`: it
+    /// copied everything it saw of a WAL worth starting over, and something was committed
+    /// since the last finish.
+    fn needs_finish(&self, done: Checkpointed) -> bool {
+        let (busy, frames, copied) = done;
+        busy == 0 && frames >= FINISH_FROM_FRAMES && copied == frames && self.finished != Some(done)
+    }
+}
+
+/// Runs passive checkpoints (they never wait for or block the writers) until aborted. `db` is
+/// the database file.
+pub(super) async fn run(pool: SqlitePool, db: PathBuf, writer: Checkpoints) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut progress = Progress::default();
     loop {
         every.tick().await;
-        match sqlx::query_as::<_, Checkpointed>("PRAGMA wal_checkpoint(PASSIVE)")
+        let done = match sqlx::query_as::<_, Checkpointed>("PRAGMA wal_checkpoint(PASSIVE)")
             .fetch_one(&pool)
             .await
         {
-            Ok(done) if worth_finishing(done) => {
-                if let Err(e) = writer.finish().await {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::debug!(error = %e, "background checkpoint failed; the write thread's own checkpoint covers it");
+                continue;
+            }
+        };
+        if progress.needs_flush(done) {
+            if let Err(e) = flush(db.clone()).await {
+                tracing::debug!(error = %e, "cannot sync the database file after a checkpoint; the next checkpoint syncs it");
+                continue;
+            }
+            progress.flushed = done.2;
+        }
+        if progress.needs_finish(done) {
+            match writer.finish().await {
+                Ok(answer) => progress.finished = Some(answer),
+                Err(e) => {
                     tracing::debug!(error = %e, "finishing a checkpoint on the write thread failed; the next one tries again");
                 }
             }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::debug!(error = %e, "background checkpoint failed; the write thread's own checkpoint covers it");
-            }
         }
     }
+}
+
+/// Writes the database file's dirty pages to disk, on a blocking thread.
+async fn flush(db: PathBuf) -> std::io::Result<()> {
+    tokio::task::spawn_blocking(move || std::fs::File::open(db)?.sync_data())
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 #[cfg(test)]
@@ -156,14 +202,42 @@ mod tests {
     }
 
     #[test]
-    fn only_a_complete_checkpoint_of_a_large_wal_is_finished() {
-        assert!(worth_finishing((0, 4096, 4096)));
-        assert!(worth_finishing((0, 5000, 5000)));
-        assert!(!worth_finishing((0, 4095, 4095)), "small WAL");
+    fn only_a_complete_checkpoint_of_a_large_wal_is_finished_and_only_once() {
+        let mut p = Progress::default();
+        assert!(p.needs_finish((0, 4096, 4096)));
+        assert!(p.needs_finish((0, 5000, 5000)));
+        assert!(!p.needs_finish((0, 4095, 4095)), "small WAL");
         assert!(
-            !worth_finishing((0, 5000, 4999)),
+            !p.needs_finish((0, 5000, 4999)),
             "a reader held frames back"
         );
-        assert!(!worth_finishing((1, -1, -1)), "blocked");
+        assert!(!p.needs_finish((1, -1, -1)), "blocked");
+        p.finished = Some((0, 5000, 5000));
+        assert!(!p.needs_finish((0, 5000, 5000)), "nothing committed since");
+        assert!(
+            p.needs_finish((0, 5100, 5100)),
+            "committed, not started over"
+        );
+    }
+
+    #[test]
+    fn the_database_file_is_synced_after_a_checkpoint_that_copied_pages() {
+        let mut p = Progress::default();
+        assert!(!p.needs_flush((0, 0, 0)), "an empty WAL");
+        assert!(p.needs_flush((0, 300, 120)));
+        p.flushed = 120;
+        assert!(!p.needs_flush((0, 350, 120)), "nothing copied since");
+        assert!(p.needs_flush((0, 350, 350)));
+        assert!(p.needs_flush((0, 40, 40)), "the WAL started over");
+    }
+
+    #[tokio::test]
+    async fn flushing_syncs_the_file_and_reports_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        std::fs::write(&db, b"pages").unwrap();
+        flush(db).await.unwrap();
+        let missing = flush(dir.path().join("missing")).await.unwrap_err();
+        assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
     }
 }

@@ -88,13 +88,14 @@ impl SqliteStore {
                 ("temp_store", "MEMORY"),
             ],
         )?;
+        let db = options.get_filename().to_owned();
         let reader = SqlitePoolOptions::new()
             .max_connections(opts.pool_size.clamp(1, 4))
             .acquire_timeout(READER_ACQUIRE)
             .connect_with(options)
             .await
             .map_err(from_sqlx)?;
-        let checkpointer = tokio::spawn(checkpoint::run(reader.clone(), hot.checkpoints()));
+        let checkpointer = tokio::spawn(checkpoint::run(reader.clone(), db, hot.checkpoints()));
         Ok(Self {
             hot,
             writer,
