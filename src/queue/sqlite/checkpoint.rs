@@ -37,6 +37,13 @@ const FINISH_FROM_FRAMES: i64 = 4096;
 /// many of them are now in the database file.
 pub(super) type Checkpointed = (i64, i64, i64);
 
+/// A passive checkpoint on `conn` (a plain SQLite connection, as the write thread's).
+pub(super) fn passive(conn: &rusqlite::Connection) -> rusqlite::Result<Checkpointed> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })
+}
+
 /// What the loop knows between two checkpoints.
 #[derive(Debug, Default)]
 struct Progress {
@@ -114,13 +121,12 @@ mod tests {
     use super::*;
     use crate::queue::db_error::from_rusqlite;
     use crate::queue::sqlite::thread::WriteThread;
+    use crate::queue::sqlite::wal_sync::wal_path;
     use rusqlite::Connection;
 
     /// The size of the WAL file of `db`.
     fn wal_len(db: &std::path::Path) -> u64 {
-        let mut wal = db.as_os_str().to_owned();
-        wal.push("-wal");
-        std::fs::metadata(wal).unwrap().len()
+        std::fs::metadata(wal_path(db)).unwrap().len()
     }
 
     /// The situation under load, played step by step: commits land while a checkpoint beside
@@ -160,13 +166,7 @@ mod tests {
             .unwrap();
         commit().await.unwrap();
         let checkpointer = Connection::open(&db).unwrap();
-        let ckpt = |c: &Connection| -> Checkpointed {
-            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .unwrap()
-        };
-        let (busy, frames, copied) = ckpt(&checkpointer);
+        let (busy, frames, copied) = passive(&checkpointer).unwrap();
         assert_eq!(busy, 0);
         assert!(copied < frames, "ended short: {copied} of {frames}");
         snapshot.commit().unwrap();
@@ -183,7 +183,7 @@ mod tests {
         assert_eq!((busy, copied), (0, frames), "the finish copies the rest");
         commit().await.unwrap();
         assert_eq!(wal_len(&db), grown, "started over: written from its start");
-        let (_, frames_now, _) = ckpt(&checkpointer);
+        let (_, frames_now, _) = passive(&checkpointer).unwrap();
         assert!(frames_now < frames, "{frames_now} frames, from {frames}");
     }
 

@@ -4,7 +4,8 @@
 //! [`wal_sync`]); the rare ones (replay, [`purge`], correlation) on one sqlx writer
 //! connection; admin queries and correlation look-ups on a small pool of readers, which WAL
 //! lets run beside the writers; WAL pages are copied into the database file by a background
-//! task ([`checkpoint`]). The database must be a file: the write thread and the sqlx
+//! task, which has the write thread finish each copy so that the WAL starts over
+//! ([`checkpoint`]). The database must be a file: the write thread and the sqlx
 //! connections are separate connections to it.
 
 mod accept;

@@ -11,7 +11,9 @@
 //! outcomes queue on the committer's channel, and the thread takes the next batch the moment
 //! the last one is synced, with no other thread to wake in between.
 //!
-//! The rarer writes (replay, purge, correlation) stay on sqlx's writer connection. The two
+//! It also finishes the background checkpoints ([`Checkpoints`]), between two transactions,
+//! so that the WAL starts over (see `checkpoint`). The rarer writes (replay, purge,
+//! correlation) stay on sqlx's writer connection. The two
 //! connections take SQLite's write lock with `BEGIN IMMEDIATE` and wait on each other through
 //! the busy timeout, exactly as the CLI working on the same file does.
 //!
@@ -19,7 +21,7 @@
 //! rows syncs the WAL before it answers, and the group-commit loop's batches are synced and
 //! answered by the [`Syncer`] while the next batch gathers (see `wal_sync`).
 
-use super::checkpoint::Checkpointed;
+use super::checkpoint::{self, Checkpointed};
 use super::wal_sync::{not_durable, Syncer, WalFile};
 use crate::queue::cycle::{Committer, WriteFn};
 use crate::queue::db_error::from_rusqlite;
@@ -165,12 +167,7 @@ impl Checkpoints {
     pub(super) async fn finish(&self) -> Result<Checkpointed, StoreError> {
         let (reply, answer) = oneshot::channel();
         let task: Task = Box::new(move |conn, _| {
-            let done = conn
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .map_err(from_rusqlite);
-            let _ = reply.send(done);
+            let _ = reply.send(checkpoint::passive(conn).map_err(from_rusqlite));
         });
         let tasks = self.0.upgrade().ok_or_else(stopped)?;
         tasks.send(Msg::Task(task)).map_err(|_| stopped())?;

@@ -20,9 +20,10 @@
 //! Why one `fdatasync` of the WAL covers a commit: every frame of a commit is `pwrite`n to the
 //! WAL before the commit returns, and `fdatasync` on any descriptor of that file flushes all of
 //! its dirty pages (and its size). Frames leave the WAL only through a checkpoint, which syncs
-//! the WAL before copying and the database file after (SQLite does that at `NORMAL` too), and
-//! SQLite deletes the WAL only after such a checkpoint; the path is looked up again when its
-//! file changed, so a new WAL is never confused with the old one.
+//! the WAL before copying; SQLite writes the WAL over from its start, or deletes it, only after
+//! a checkpoint that copied its last frame and then synced the database file (at `NORMAL`
+//! too). The path is looked up again when its file changed, so a new WAL is never confused
+//! with the old one.
 
 use crate::queue::cycle::Written;
 use crate::queue::StoreError;
@@ -45,10 +46,8 @@ pub(super) struct WalFile {
 impl WalFile {
     /// The WAL of the database at `db` (`<db>-wal`, where SQLite keeps it).
     pub(super) fn of(db: &Path) -> Self {
-        let mut path = db.as_os_str().to_owned();
-        path.push("-wal");
         Self {
-            path: path.into(),
+            path: wal_path(db),
             open: None,
         }
     }
@@ -64,6 +63,13 @@ impl WalFile {
         self.open = Some((file, inode));
         done
     }
+}
+
+/// Where SQLite keeps the WAL of the database at `db`: `<db>-wal`.
+pub(super) fn wal_path(db: &Path) -> PathBuf {
+    let mut path = db.as_os_str().to_owned();
+    path.push("-wal");
+    path.into()
 }
 
 /// The inode number of the file at `path`, asked for alone.
