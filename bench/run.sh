@@ -156,6 +156,7 @@ RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
 STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
 
 python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" "$THREAD_CPU" "$WRK_CPU" <<'PY' | tee "$OUT/summary.txt"
+import os
 import sys
 dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats, threads, wrk_cpu = sys.argv[1:]
 def parse(r): return {k: float(v) for k, v in (p.split("=") for p in r.split()[1:])}
@@ -165,7 +166,6 @@ def rate(n, first, last):
 r, g = parse(relay), parse(gw)
 relay_dps = rate(relay_deliv, relay_first, relay_last)
 gw_dps = rate(gw_deliv, gw_first, gw_last)
-import os
 print(f"duration {dur}s per run, same events ({os.environ.get('IDS', 'counting')} ids), same wrk, same upstream")
 print(f"{'':24}{'nginx relay':>14}{'gateway':>14}{'ratio':>8}")
 print(f"{'accepted req/s':24}{r['rps']:>14.0f}{g['rps']:>14.0f}{g['rps']/r['rps']:>8.2f}")
