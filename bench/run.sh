@@ -12,6 +12,10 @@
 # answers every request as a duplicate, so the run measures its front half alone (verification,
 # translation, validation, the dedupe look-up), with nothing stored or delivered.
 #
+# ROUNDS=n: n rounds, each the relay then a fresh gateway (new database, so the same events are
+# new to it again), and the median of the rounds' ratios at the end: the two setups move 5-10%
+# between runs on a shared 2-core machine, so one round's ratio is one sample.
+#
 # Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
 # gateway's peak RSS; ratios gateway / nginx; the gateway's CPU per request by thread (from
 # /proc, over the measured run and its deliveries); wrk's own CPU per request against each.
@@ -22,6 +26,7 @@ cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONN=${2:-64}
 THREADS=${3:-1}
+ROUNDS=${ROUNDS:-1}
 OUT="bench/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"/{up,relay}/{logs,tmp}
 OUT="$(cd "$OUT" && pwd)"
@@ -47,9 +52,10 @@ FIRST=$N python3 bench/gen_events.py $(( WARM_S * 50000 )) "$SECRET" "$WARM_EVEN
 cleanup() {
   for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
   [ -n "${GW:-}" ] && kill "$GW" 2>/dev/null || true
+  wait 2>/dev/null || true
   # The events (~1 GB) and the gateway's database are made anew by every run: without this,
   # a few dozen runs fill the disk. Summaries, wrk outputs and logs stay.
-  rm -rf "$EVENTS" "$WARM_EVENTS" "$OUT/gw"
+  rm -rf "$EVENTS" "$WARM_EVENTS" "$OUT"/gw*
 }
 trap cleanup EXIT
 
@@ -111,51 +117,59 @@ delivered_since() {
   awk -v t="$1" '{ ms = $1 * 1000 } ms >= t && $2 == "PATCH" && $3 == 200 { n++; if (!first || ms < first) first = ms; if (ms > last) last = ms } END { printf "%d %.0f %.0f\n", n, first, last }' "$UPLOG"
 }
 
-# 1. The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine),
-# after a warm-up of the same length as the gateway's.
-WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${WARM_S}s" -s bench/events.lua http://127.0.0.1:18080/webhooks/x >/dev/null
-sleep 1.5
-T0=$(now_ms)
-RELAY=$(load http://127.0.0.1:18080/webhooks/x relay)
-sleep 1.5   # the upstream flushes its log every second
-read -r RELAY_DELIVERED RELAY_FIRST RELAY_LAST <<<"$(delivered_since "$T0")"
+# One round: the relay, then a gateway on a new database. Sets the variables the summary reads.
+round() {
+  # 1. The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine),
+  # after a warm-up of the same length as the gateway's.
+  WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${WARM_S}s" -s bench/events.lua http://127.0.0.1:18080/webhooks/x >/dev/null
+  sleep 1.5
+  T0=$(now_ms)
+  RELAY=$(load http://127.0.0.1:18080/webhooks/x "relay$R")
+  sleep 1.5   # the upstream flushes its log every second
+  read -r RELAY_DELIVERED RELAY_FIRST RELAY_LAST <<<"$(delivered_since "$T0")"
 
-# 2. The gateway: embedded SQLite store, the bench vendor (HMAC-SHA256 over each body).
-MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
-RELAY_LISTEN_ADDR=127.0.0.1:18090 RELAY_UPSTREAM_URL=http://127.0.0.1:18081 RELAY_API_KEY=bench \
-RELAY_MAPPINGS_DIR="$MAP" RELAY_SECRET_BENCH="$SECRET" RELAY_DATABASE_URL="sqlite://$OUT/gw/relay.db" \
-RELAY_LOG_FORMAT=json RUST_LOG=warn RELAY_DELIVERY_CONCURRENCY=${RELAY_DELIVERY_CONCURRENCY:-64} \
-  "$BIN" serve > "$OUT/gateway.log" 2>&1 &
-GW=$!
-for _ in $(seq 100); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
-# Warm-up, like nginx's: a fresh process otherwise spends the measured run's first seconds
-# faulting in its heap and page cache (~110 MiB), which a gateway in service did long ago.
-# It waits (bounded) until the warm-up's events are delivered, so none is counted below.
-TW=$(now_ms)
-WARMED=$(field "$(WRK_THREADS=$THREADS EVENTS_FILE="$WARM_EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${WARM_S}s" -s bench/events.lua http://127.0.0.1:18090/webhooks/bench | grep '^RESULT')" reqs)
-for _ in $(seq 120); do
-  sleep 0.5
-  read -r WARM_DELIVERED _ _ <<<"$(delivered_since "$TW")"
-  [ "$WARM_DELIVERED" -ge "$(expected "$WARMED" warm)" ] && break
-done
-sleep 1.5
-T1=$(now_ms)
-thread_cpu "$GW" > "$OUT/gateway-threads-before.txt"
-GATEWAY=$(load http://127.0.0.1:18090/webhooks/bench gateway)
-ACCEPTED=$(field "$GATEWAY" reqs)
-# Wait (bounded) until every accepted event reached the upstream.
-for _ in $(seq 240); do
-  sleep 0.5
-  read -r GW_DELIVERED GW_FIRST GW_LAST <<<"$(delivered_since "$T1")"
-  [ "$GW_DELIVERED" -ge "$(expected "$ACCEPTED" run)" ] && break
-done
-thread_cpu "$GW" > "$OUT/gateway-threads-after.txt"
-THREAD_CPU=$(per_request "$OUT/gateway-threads-before.txt" "$OUT/gateway-threads-after.txt" "$ACCEPTED")
-WRK_CPU="relay $(cpu_per_request "$OUT/relay.wrk-cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED"), gateway $(cpu_per_request "$OUT/gateway.wrk-cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")"
-RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
-STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
+  # 2. The gateway: embedded SQLite store, the bench vendor (HMAC-SHA256 over each body).
+  MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
+  RELAY_LISTEN_ADDR=127.0.0.1:18090 RELAY_UPSTREAM_URL=http://127.0.0.1:18081 RELAY_API_KEY=bench \
+  RELAY_MAPPINGS_DIR="$MAP" RELAY_SECRET_BENCH="$SECRET" RELAY_DATABASE_URL="sqlite://$OUT/gw$R/relay.db" \
+  RELAY_LOG_FORMAT=json RUST_LOG=warn RELAY_DELIVERY_CONCURRENCY=${RELAY_DELIVERY_CONCURRENCY:-64} \
+    "$BIN" serve > "$OUT/gateway$R.log" 2>&1 &
+  GW=$!
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:18090/healthz >/dev/null && break; sleep 0.1; done
+  # Warm-up, like nginx's: a fresh process otherwise spends the measured run's first seconds
+  # faulting in its heap and page cache (~110 MiB), which a gateway in service did long ago.
+  # It waits (bounded) until the warm-up's events are delivered, so none is counted below.
+  TW=$(now_ms)
+  WARMED=$(field "$(WRK_THREADS=$THREADS EVENTS_FILE="$WARM_EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${WARM_S}s" -s bench/events.lua http://127.0.0.1:18090/webhooks/bench | grep '^RESULT')" reqs)
+  for _ in $(seq 120); do
+    sleep 0.5
+    read -r WARM_DELIVERED _ _ <<<"$(delivered_since "$TW")"
+    [ "$WARM_DELIVERED" -ge "$(expected "$WARMED" warm)" ] && break
+  done
+  sleep 1.5
+  T1=$(now_ms)
+  thread_cpu "$GW" > "$OUT/gateway$R-threads-before.txt"
+  GATEWAY=$(load http://127.0.0.1:18090/webhooks/bench "gateway$R")
+  ACCEPTED=$(field "$GATEWAY" reqs)
+  # Wait (bounded) until every accepted event reached the upstream.
+  for _ in $(seq 240); do
+    sleep 0.5
+    read -r GW_DELIVERED GW_FIRST GW_LAST <<<"$(delivered_since "$T1")"
+    [ "$GW_DELIVERED" -ge "$(expected "$ACCEPTED" run)" ] && break
+  done
+  thread_cpu "$GW" > "$OUT/gateway$R-threads-after.txt"
+  THREAD_CPU=$(per_request "$OUT/gateway$R-threads-before.txt" "$OUT/gateway$R-threads-after.txt" "$ACCEPTED")
+  WRK_CPU="relay $(cpu_per_request "$OUT/relay$R.wrk-cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED"), gateway $(cpu_per_request "$OUT/gateway$R.wrk-cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")"
+  RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
+  STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
+  kill "$GW" 2>/dev/null || true
+  wait "$GW" 2>/dev/null || true
+  GW=
+  rm -rf "$OUT/gw$R"
+}
 
-python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" "$THREAD_CPU" "$WRK_CPU" <<'PY' | tee "$OUT/summary.txt"
+summary() {
+python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" "$THREAD_CPU" "$WRK_CPU" <<'PY' 
 import os
 import sys
 dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats, threads, wrk_cpu = sys.argv[1:]
@@ -180,5 +194,22 @@ print(f"gateway: errors status={g['err_status']:.0f} timeout={g['err_timeout']:.
 print(f"gateway queue after the run: {stats}")
 print(f"gateway CPU per request by thread (µs): {threads}")
 print(f"wrk CPU per request (µs, n/a where nothing was delivered): {wrk_cpu}")
+print(f"RATIO {gw_dps/relay_dps:.3f}")
 PY
+}
+
+for R in $(seq "$ROUNDS"); do
+  [ "$ROUNDS" -gt 1 ] && echo "round $R of $ROUNDS" | tee -a "$OUT/summary.txt"
+  round
+  SUMMARY=$(summary)
+  grep -v '^RATIO' <<<"$SUMMARY" | tee -a "$OUT/summary.txt"
+  RATIOS="${RATIOS:-} $(sed -n 's/^RATIO //p' <<<"$SUMMARY")"
+done
+if [ "$ROUNDS" -gt 1 ]; then
+  # shellcheck disable=SC2086 # one argument per round
+  python3 -c '
+import statistics, sys
+r = sorted(float(x) for x in sys.argv[1:])
+print("delivered/s ratio by round (sorted):", " ".join(f"{x:.2f}" for x in r), f"median {statistics.median(r):.2f}")' $RATIOS | tee -a "$OUT/summary.txt"
+fi
 echo "details in $OUT" >&2
