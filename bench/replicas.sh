@@ -14,8 +14,8 @@ OUT="bench/out/replicas-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"/{up,relay,lb}/{logs,tmp}
 OUT="$(cd "$OUT" && pwd)"
 command -v nginx >/dev/null && command -v wrk >/dev/null || apt-get install -y -qq nginx wrk >/dev/null
-cargo build --release --locked --bin assessment-relay >&2
-BIN="$PWD/target/release/assessment-relay"
+cargo build --profile dist --locked --bin assessment-relay >&2
+BIN="$PWD/target/dist/assessment-relay"
 SECRET=bench-secret-0123456789
 EVENTS="$OUT/events.tsv"
 python3 bench/gen_events.py $(( DUR * 40000 + 20000 )) "$SECRET" "$EVENTS"
