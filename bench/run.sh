@@ -118,6 +118,9 @@ delivered_since() {
   awk -v t="$1" '{ ms = $1 * 1000 } ms >= t && $2 == "PATCH" && $3 == 200 { n++; if (!first || ms < first) first = ms; if (ms > last) last = ms } END { printf "%d %.0f %.0f\n", n, first, last }' "$UPLOG"
 }
 
+# The gateway's mappings: the bench vendor (HMAC-SHA256 over each body), the same every round.
+MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
+
 # One round: the relay, then a gateway on a new database. Sets the variables the summary reads.
 round() {
   # 1. The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine),
@@ -129,8 +132,7 @@ round() {
   sleep 1.5   # the upstream flushes its log every second
   read -r RELAY_DELIVERED RELAY_FIRST RELAY_LAST <<<"$(delivered_since "$T0")"
 
-  # 2. The gateway: embedded SQLite store, the bench vendor (HMAC-SHA256 over each body).
-  MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
+  # 2. The gateway: embedded SQLite store, the bench vendor.
   RELAY_LISTEN_ADDR=127.0.0.1:18090 RELAY_UPSTREAM_URL=http://127.0.0.1:18081 RELAY_API_KEY=bench \
   RELAY_MAPPINGS_DIR="$MAP" RELAY_SECRET_BENCH="$SECRET" RELAY_DATABASE_URL="sqlite://$OUT/gw$R/relay.db" \
   RELAY_LOG_FORMAT=json RUST_LOG=warn RELAY_DELIVERY_CONCURRENCY=${RELAY_DELIVERY_CONCURRENCY:-64} \

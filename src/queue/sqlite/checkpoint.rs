@@ -37,11 +37,12 @@ const FINISH_FROM_FRAMES: i64 = 4096;
 /// many of them are now in the database file.
 pub(super) type Checkpointed = (i64, i64, i64);
 
+/// Copies what it can without waiting for or blocking any writer; answers [`Checkpointed`].
+const PASSIVE: &str = "PRAGMA wal_checkpoint(PASSIVE)";
+
 /// A passive checkpoint on `conn` (a plain SQLite connection, as the write thread's).
 pub(super) fn passive(conn: &rusqlite::Connection) -> rusqlite::Result<Checkpointed> {
-    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })
+    conn.query_row(PASSIVE, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
 }
 
 /// What the loop knows between two checkpoints.
@@ -81,7 +82,7 @@ pub(super) async fn run(pool: SqlitePool, db: PathBuf, writer: Checkpoints) {
     let mut progress = Progress::default();
     loop {
         every.tick().await;
-        let done = match sqlx::query_as::<_, Checkpointed>("PRAGMA wal_checkpoint(PASSIVE)")
+        let done = match sqlx::query_as::<_, Checkpointed>(PASSIVE)
             .fetch_one(&pool)
             .await
         {
