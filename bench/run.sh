@@ -18,7 +18,8 @@
 #
 # Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
 # gateway's peak RSS; ratios gateway / nginx; the gateway's CPU per request by thread (from
-# /proc, over the measured run and its deliveries); wrk's own CPU per request against each.
+# /proc, over the measured run and its deliveries); wrk's and the upstream's CPU per request
+# against each, and the share of the machine left idle while sending.
 # Writes everything under bench/out/<time>/.
 # Needs nginx and wrk (apt-get install -y nginx wrk); builds the binary as it ships (the `dist`
 # profile of Cargo.toml: fat LTO, ~7 minutes on 2 cores the first time).
@@ -64,35 +65,45 @@ nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up
 nginx -p "$OUT/relay/" -c "$PWD/bench/nginx-relay.conf" -g "pid $OUT/relay/relay.pid; worker_processes 1;"
 sleep 0.5
 UPLOG="$OUT/up/logs/upstream-access.log"
+UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)   # worker_processes 1
 
 load() { # url label
   WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$1" > "$OUT/$2.wrk.txt" &
   local wrk_pid=$!
-  sample_cpu "$wrk_pid" > "$OUT/$2.wrk-cpu.txt" &
+  sample_cpu "$wrk_pid" > "$OUT/$2.cpu.txt" &
   wait "$wrk_pid"
   grep '^RESULT' "$OUT/$2.wrk.txt"
 }
-# CPU time (ns) of process $1, every 250 ms while it lives: "ms ns" lines. The load generator
-# shares the cores with what it measures, so its own cost per request is part of the result.
+# Every 250 ms while wrk ($1) lives: "ms wrk_ns upstream_ns idle total", the CPU time (ns) of
+# wrk and of the upstream's worker, and the machine's jiffies idle or waiting for the disk and in
+# all (/proc/stat). The load generator and the upstream share the cores with what they measure,
+# so their cost per request, and what is left idle, are part of the result.
 # Shell built-ins only: a sampler that forks would add load of its own to what it measures.
 sample_cpu() {
-  local f ns rest sum
+  local f ns rest sum up cpu u n s i w irq sirq st
   while [ -d "/proc/$1" ]; do
     sum=0
     for f in /proc/"$1"/task/*/schedstat; do
       read -r ns rest 2>/dev/null < "$f" && sum=$(( sum + ns ))
     done
-    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $sum"
+    up=0
+    read -r up rest 2>/dev/null < "/proc/$UP_WORKER/schedstat" || true
+    read -r cpu u n s i w irq sirq st rest < /proc/stat
+    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $sum $up $(( i + w )) $(( u + n + s + i + w + irq + sirq + st ))"
     sleep 0.25
   done
 }
-# µs of CPU per request from the samples in $1, over the sending window [$2, $3] (ms, from the
-# upstream's log) less a second at each end (wrk loads its events first), $4 requests in it.
-cpu_per_request() {
-  awk -v a="$2" -v b="$3" -v n="$4" '$2 > 0 && $1 >= a + 1000 && $1 <= b - 1000 {
-      if (!t0) { t0 = $1; c0 = $2 } t1 = $1; c1 = $2 }
-    END { if (t1 > t0 && b > a && n > 0) printf "%.1f", (c1 - c0) / (t1 - t0) / (n / (b - a)) / 1000
-          else printf "n/a" }' "$1"
+# Over the sending window [$2, $3] (ms, from the upstream's log) less a second at each end (wrk
+# loads its events first), from the samples in $1: the CPU per request (column $5: 2 wrk, 3 the
+# upstream) in µs, $4 requests in the window; or, with "idle" for $5, the share of the
+# machine idle or waiting for the disk.
+over_window() {
+  awk -v a="$2" -v b="$3" -v n="$4" -v col="$5" '$2 > 0 && $1 >= a + 1000 && $1 <= b - 1000 {
+      if (!t0) { t0 = $1; r0 = $0 } t1 = $1; r1 = $0 }
+    END { if (t1 <= t0 || b <= a || n <= 0) { printf "n/a"; exit }
+          split(r0, x); split(r1, y)
+          if (col == "idle") printf "%.1f%%", (y[4] - x[4]) * 100 / (y[5] - x[5])
+          else printf "%.1f", (y[col] - x[col]) / (t1 - t0) / (n / (b - a)) / 1000 }' "$1"
 }
 # CPU time (ns) of each thread of process $1, summed by thread name without its digits.
 thread_cpu() {
@@ -162,7 +173,11 @@ round() {
   done
   thread_cpu "$GW" > "$OUT/gateway$R-threads-after.txt"
   THREAD_CPU=$(per_request "$OUT/gateway$R-threads-before.txt" "$OUT/gateway$R-threads-after.txt" "$ACCEPTED")
-  WRK_CPU="relay $(cpu_per_request "$OUT/relay$R.wrk-cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED"), gateway $(cpu_per_request "$OUT/gateway$R.wrk-cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")"
+  local rw=("$OUT/relay$R.cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED")
+  local gw=("$OUT/gateway$R.cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")
+  WRK_CPU="relay $(over_window "${rw[@]}" 2), gateway $(over_window "${gw[@]}" 2)"
+  UP_CPU="relay $(over_window "${rw[@]}" 3), gateway $(over_window "${gw[@]}" 3)"
+  IDLE="relay $(over_window "${rw[@]}" idle), gateway $(over_window "${gw[@]}" idle)"
   RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
   STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
   kill "$GW" 2>/dev/null || true
@@ -172,10 +187,10 @@ round() {
 }
 
 summary() {
-python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" "$THREAD_CPU" "$WRK_CPU" <<'PY' 
+python3 - "$DUR" "$RELAY" "$RELAY_DELIVERED" "$RELAY_FIRST" "$RELAY_LAST" "$GATEWAY" "$GW_DELIVERED" "$GW_FIRST" "$GW_LAST" "$RSS_KB" "$STATS" "$THREAD_CPU" "$WRK_CPU" "$UP_CPU" "$IDLE" <<'PY' 
 import os
 import sys
-dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats, threads, wrk_cpu = sys.argv[1:]
+dur, relay, relay_deliv, relay_first, relay_last, gw, gw_deliv, gw_first, gw_last, rss, stats, threads, wrk_cpu, up_cpu, idle = sys.argv[1:]
 def parse(r): return {k: float(v) for k, v in (p.split("=") for p in r.split()[1:])}
 def rate(n, first, last):
     span = (int(last) - int(first)) / 1000
@@ -197,6 +212,8 @@ print(f"gateway: errors status={g['err_status']:.0f} timeout={g['err_timeout']:.
 print(f"gateway queue after the run: {stats}")
 print(f"gateway CPU per request by thread (µs): {threads}")
 print(f"wrk CPU per request (µs, n/a where nothing was delivered): {wrk_cpu}")
+print(f"upstream CPU per request (µs): {up_cpu}")
+print(f"machine idle or waiting for the disk while sending: {idle}")
 print(f"RATIO {gw_dps/relay_dps:.3f}")
 PY
 }
