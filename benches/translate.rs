@@ -1,12 +1,18 @@
 //! Mapping speed: translating a typical published payload per bundled vendor (target: single-digit
-//! microseconds), and loading + compiling 200 mapping files from disk (target: well under a
-//! second). Run: `cargo bench --bench translate -- --warm-up-time 1 --measurement-time 3`.
+//! microseconds), the whole front half of one load-benchmark webhook after its signature check
+//! (parse, translate, validate, serialize: `ingest::prepare`), and loading + compiling 200 mapping
+//! files from disk (target: well under a second).
+//! Run: `cargo bench --bench translate -- --warm-up-time 1 --measurement-time 3`.
 
 use assessment_relay::domain::Headers;
+use assessment_relay::ingest::{prepare, Context, Prepared, StoredRoute};
 use assessment_relay::mapping::{translate, CompiledMapping, RouteParams, TranslateInput};
+use assessment_relay::signature::{MapSecrets, VerifierContext};
+use assessment_relay::stackone::ResultValidator;
+use assessment_relay::vendors::{load_file, LoadOptions};
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 
@@ -58,6 +64,51 @@ fn translate_per_vendor(c: &mut Criterion) {
     group.finish();
 }
 
+/// One event of `bench/run.sh` (as `bench/gen_events.py` writes it, ~1.5 KB), through the load
+/// benchmark's mapping: what an HTTP worker does per webhook between the signature check and
+/// handing the job to the store.
+fn prepare_bench_event(c: &mut Criterion) {
+    let secrets = MapSecrets::new().with("BENCH", "bench-secret-0123456789");
+    let opts = LoadOptions {
+        secrets: &secrets,
+        verifier: &VerifierContext::default(),
+        public_url: None,
+    };
+    let vendor = load_file(&repo().join("bench/mappings/bench.json"), opts).expect("loads");
+    let body = json!({
+        "event": "assessment.completed",
+        "event_id": "evt-000000007",
+        "order_id": "ord-000000007",
+        "account_id": "acct-bench",
+        "candidate": {"id": "cand-7", "email": "candidate7@example.com"},
+        "score": {"points": 77, "max": 100},
+        "status": "passed",
+        "started_at": "2026-11-29T10:00:00Z",
+        "submitted_at": "2026-11-29T10:58:00Z",
+        "report_url": "https://vendor.example.com/reports/7",
+        "feedback": "x".repeat(900),
+    })
+    .to_string()
+    .into_bytes();
+    let headers: Headers = [("content-type", "application/json")].into_iter().collect();
+    let route = StoredRoute::default();
+    let ctx = Context {
+        vendor: &vendor,
+        headers: &headers,
+        route: &route,
+        received_at: Utc.with_ymd_and_hms(2026, 11, 29, 11, 0, 0).unwrap(),
+        request_id: "01a22d9a-8bd6-7404-931b-ffcd8790d016",
+    };
+    let validator = ResultValidator::bundled();
+    assert!(matches!(
+        prepare(ctx, &body, &validator),
+        Ok(Prepared::Job(_))
+    ));
+    c.bench_function("prepare_bench_event", |b| {
+        b.iter(|| prepare(black_box(ctx), black_box(&body), &validator))
+    });
+}
+
 /// 200 files cycling through the bundled mappings, each renamed (vendor member = file stem).
 fn two_hundred_files(dir: &Path) -> Vec<PathBuf> {
     (0..200)
@@ -85,5 +136,10 @@ fn load_200_files(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, translate_per_vendor, load_200_files);
+criterion_group!(
+    benches,
+    translate_per_vendor,
+    prepare_bench_event,
+    load_200_files
+);
 criterion_main!(benches);
