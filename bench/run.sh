@@ -12,9 +12,9 @@
 # answers every request as a duplicate, so the run measures its front half alone (verification,
 # translation, validation, the dedupe look-up), with nothing stored or delivered.
 #
-# ROUNDS=n: n rounds, each the relay then a fresh gateway (new database, so the same events are
-# new to it again), and the median of the rounds' ratios at the end: the two setups move 5-10%
-# between runs on a shared 2-core machine, so one round's ratio is one sample.
+# ROUNDS=n: n rounds, each the relay and a fresh gateway (new database, so the same events are
+# new to it again), in turn first, and the median of the rounds' ratios at the end: the two
+# setups move 5-10% between runs on a shared 2-core machine, so one round's ratio is one sample.
 #
 # Prints: requests/s and p50/p99 latency for both; deliveries/s counted at the upstream; the
 # gateway's peak RSS; ratios gateway / nginx; the gateway's CPU per request by thread (from
@@ -109,7 +109,7 @@ over_window() {
 thread_cpu() {
   for t in /proc/"$1"/task/*; do
     echo "$(tr -d '0-9' < "$t/comm" | tr ' ' '_') $(cut -d' ' -f1 "$t/schedstat")"
-  done | awk '{ ns[$1] += $2 } END { for (k in ns) print k, ns[k] }' | LC_ALL=C sort
+  done | awk '{ ns[$1] += $2 } END { for (k in ns) printf "%s %.0f\n", k, ns[k] }' | LC_ALL=C sort
 }
 # µs per request by thread between two `thread_cpu` snapshots ($1, $2), for $3 requests.
 per_request() {
@@ -132,9 +132,20 @@ delivered_since() {
 # The gateway's mappings: the bench vendor (HMAC-SHA256 over each body), the same every round.
 MAP="$OUT/mappings"; mkdir -p "$MAP"; cp mappings/mapping.schema.json mappings/auth.schema.json bench/mappings/bench.json "$MAP/"
 
-# One round: the relay, then a gateway on a new database. Sets the variables the summary reads.
+# One round: the relay and a gateway on a new database, the relay first in odd rounds and the
+# gateway first in even ones, so that neither always runs on a machine the other just warmed
+# (or slowed). Sets the variables the summary reads.
 round() {
-  # 1. The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine),
+  if (( R % 2 )); then relay_run; gateway_run; else gateway_run; relay_run; fi
+  local rw=("$OUT/relay$R.cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED")
+  local gw=("$OUT/gateway$R.cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")
+  WRK_CPU="relay $(over_window "${rw[@]}" 2), gateway $(over_window "${gw[@]}" 2)"
+  UP_CPU="relay $(over_window "${rw[@]}" 3), gateway $(over_window "${gw[@]}" 3)"
+  IDLE="relay $(over_window "${rw[@]}" idle), gateway $(over_window "${gw[@]}" idle)"
+}
+
+relay_run() {
+  # The baseline: nginx relaying the same requests (it checks nothing, so repeats are fine),
   # after a warm-up of the same length as the gateway's.
   WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${WARM_S}s" -s bench/events.lua http://127.0.0.1:18080/webhooks/x >/dev/null
   sleep 1.5
@@ -142,8 +153,10 @@ round() {
   RELAY=$(load http://127.0.0.1:18080/webhooks/x "relay$R")
   sleep 1.5   # the upstream flushes its log every second
   read -r RELAY_DELIVERED RELAY_FIRST RELAY_LAST <<<"$(delivered_since "$T0")"
+}
 
-  # 2. The gateway: embedded SQLite store, the bench vendor.
+gateway_run() {
+  # The gateway: embedded SQLite store, the bench vendor.
   RELAY_LISTEN_ADDR=127.0.0.1:18090 RELAY_UPSTREAM_URL=http://127.0.0.1:18081 RELAY_API_KEY=bench \
   RELAY_MAPPINGS_DIR="$MAP" RELAY_SECRET_BENCH="$SECRET" RELAY_DATABASE_URL="sqlite://$OUT/gw$R/relay.db" \
   RELAY_LOG_FORMAT=json RUST_LOG=warn RELAY_DELIVERY_CONCURRENCY=${RELAY_DELIVERY_CONCURRENCY:-64} \
@@ -173,11 +186,6 @@ round() {
   done
   thread_cpu "$GW" > "$OUT/gateway$R-threads-after.txt"
   THREAD_CPU=$(per_request "$OUT/gateway$R-threads-before.txt" "$OUT/gateway$R-threads-after.txt" "$ACCEPTED")
-  local rw=("$OUT/relay$R.cpu.txt" "$RELAY_FIRST" "$RELAY_LAST" "$RELAY_DELIVERED")
-  local gw=("$OUT/gateway$R.cpu.txt" "$GW_FIRST" "$GW_LAST" "$GW_DELIVERED")
-  WRK_CPU="relay $(over_window "${rw[@]}" 2), gateway $(over_window "${gw[@]}" 2)"
-  UP_CPU="relay $(over_window "${rw[@]}" 3), gateway $(over_window "${gw[@]}" 3)"
-  IDLE="relay $(over_window "${rw[@]}" idle), gateway $(over_window "${gw[@]}" idle)"
   RSS_KB=$(sed -n 's/^VmHWM:\s*\([0-9]*\) kB/\1/p' "/proc/$GW/status")
   STATS=$(curl -s http://127.0.0.1:18090/readyz | python3 -c 'import json,sys; q=json.load(sys.stdin)["queue"]; print(" ".join(f"{k}={v}" for k,v in q.items()))')
   kill "$GW" 2>/dev/null || true
