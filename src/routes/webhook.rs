@@ -15,7 +15,7 @@ use crate::signature::InboundRequest;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde_json::json;
+use serde::Serialize;
 use std::time::{Duration, Instant};
 
 pub async fn receive(
@@ -122,7 +122,7 @@ async fn handle(
         // An empty body carries no result, so there is nothing to verify, store or deliver.
         vendor.metrics.ignored.increment(1);
         tracing::info!(vendor = name, "empty webhook body acknowledged");
-        return Ok(HttpResponse::Ok().json(json!({"status": "ignored"})));
+        return Ok(HttpResponse::Ok().json(Answer::new("ignored", None)));
     }
 
     let callback = match token {
@@ -186,7 +186,7 @@ async fn handle(
         Prepared::Ignored { reason } => {
             vendor.metrics.ignored.increment(1);
             tracing::info!(vendor = name, reason = %reason, "webhook ignored: no rule selects it");
-            return Ok(HttpResponse::Ok().json(json!({"status": "ignored"})));
+            return Ok(HttpResponse::Ok().json(Answer::new("ignored", None)));
         }
         Prepared::Job(job) => (correlate(&state, *job).await.map_err(reject)?, None),
         Prepared::DeadLetter(job, r) => (*job, Some(r)),
@@ -219,7 +219,7 @@ async fn handle(
                 delivery_id = id,
                 "duplicate webhook acknowledged"
             );
-            Ok(HttpResponse::Ok().json(json!({"status": "duplicate", "id": id.to_string()})))
+            Ok(HttpResponse::Ok().json(Answer::new("duplicate", Some(id))))
         }
         Accepted::New { id, leased } => {
             vendor.metrics.accepted.increment(1);
@@ -234,11 +234,33 @@ async fn handle(
             }
             let status = StatusCode::from_u16(vendor.response.accepted_status)
                 .unwrap_or(StatusCode::ACCEPTED);
-            let mut body = json!({"status": "accepted", "id": id.to_string()});
+            let mut body = Answer::new("accepted", Some(id));
             if awaiting {
-                body["order"] = json!("awaiting_registration");
+                body.order = Some("awaiting_registration");
             }
             Ok(HttpResponse::build(status).json(body))
+        }
+    }
+}
+
+/// A webhook's 2xx body, `{"status", "id"?, "order"?}`, serialized from this struct: no
+/// `serde_json::Value` map to build per answer. The id is a string: 64-bit ids lose digits as
+/// JSON numbers past 2^53.
+#[derive(Serialize)]
+struct Answer {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    order: Option<&'static str>,
+}
+
+impl Answer {
+    fn new(status: &'static str, id: Option<i64>) -> Self {
+        Self {
+            status,
+            id: id.map(|i| i.to_string()),
+            order: None,
         }
     }
 }
@@ -255,4 +277,28 @@ fn rejected(vendor: &str, e: ApiError) -> ApiError {
     metrics::counter!(m::WEBHOOKS_REJECTED, "vendor" => vendor.to_owned(), "cause" => e.code.as_str()).increment(1);
     tracing::info!(vendor, cause = e.code.as_str(), reason = %e.message, "webhook rejected");
     e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Answer;
+
+    #[test]
+    fn answers_are_the_documented_json_in_the_documented_order() {
+        let text = |a: &Answer| serde_json::to_string(a).unwrap();
+        assert_eq!(
+            text(&Answer::new("ignored", None)),
+            r#"{"status":"ignored"}"#
+        );
+        assert_eq!(
+            text(&Answer::new("accepted", Some(9_007_199_254_740_993))),
+            r#"{"status":"accepted","id":"9007199254740993"}"#
+        );
+        let mut awaiting = Answer::new("accepted", Some(7));
+        awaiting.order = Some("awaiting_registration");
+        assert_eq!(
+            text(&awaiting),
+            r#"{"status":"accepted","id":"7","order":"awaiting_registration"}"#
+        );
+    }
 }
