@@ -1,6 +1,7 @@
 //! Where results go and how the gateway authenticates there.
 
 use crate::domain::Secret;
+use actix_web::http::header::HeaderValue;
 use base64::Engine;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -21,7 +22,8 @@ pub fn order_path(order_id: &str) -> String {
 #[derive(Clone)]
 pub struct Target {
     base: String,
-    authorization: String,
+    /// Built once and marked sensitive, so `http`'s `Debug` never prints it.
+    authorization: HeaderValue,
 }
 
 impl std::fmt::Debug for Target {
@@ -38,12 +40,13 @@ impl Target {
     pub fn new(upstream_url: &str, api_key: &Secret) -> Self {
         let mut creds = api_key.expose().to_vec();
         creds.push(b':');
+        let encoded = base64::engine::general_purpose::STANDARD.encode(creds);
+        let mut authorization = HeaderValue::try_from(format!("Basic {encoded}"))
+            .expect("base64 is a valid header value");
+        authorization.set_sensitive(true);
         Self {
             base: upstream_url.trim_end_matches('/').to_owned(),
-            authorization: format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(creds)
-            ),
+            authorization,
         }
     }
 
@@ -53,7 +56,7 @@ impl Target {
     }
 
     /// `Basic base64(api_key + ":")`.
-    pub fn authorization(&self) -> &str {
+    pub fn authorization(&self) -> &HeaderValue {
         &self.authorization
     }
 }
@@ -98,7 +101,9 @@ mod tests {
     #[test]
     fn authorization_is_basic_with_the_key_as_user_and_an_empty_password() {
         // base64("key123:") = "a2V5MTIzOg=="
-        assert_eq!(target().authorization(), "Basic a2V5MTIzOg==");
+        let t = target();
+        assert_eq!(t.authorization(), "Basic a2V5MTIzOg==");
+        assert!(t.authorization().is_sensitive());
     }
 
     #[test]
