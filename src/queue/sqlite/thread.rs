@@ -8,8 +8,8 @@
 //! ~2.5 ms even when nearly empty; here one batch is one hop in and one out.
 //!
 //! The gateway's group-commit loop runs here too ([`WriteThread::run_commits`]): webhooks and
-//! outcomes queue on the committer's channel, and the thread takes the next batch the moment
-//! the last one is synced, with no other thread to wake in between.
+//! outcomes queue on the committer's channel, and the thread takes the next batch while the
+//! last one syncs, but never two ahead of the disk (see `wal_sync`).
 //!
 //! It also finishes the background checkpoints ([`Checkpoints`]), between two transactions,
 //! so that the WAL starts over (see `checkpoint`). The rarer writes (replay, purge,
@@ -19,7 +19,7 @@
 //!
 //! Commits here do not wait for the disk (`synchronous=NORMAL`): a single call that changed
 //! rows syncs the WAL before it answers, and the group-commit loop's batches are synced and
-//! answered by the [`Syncer`] while the next batch gathers (see `wal_sync`).
+//! answered by the [`Syncer`] while the next batch is written (see `wal_sync`).
 
 use super::checkpoint::{self, Checkpointed};
 use super::wal_sync::{not_durable, Syncer, WalFile};
@@ -193,8 +193,8 @@ async fn serve(mut conn: Connection, path: PathBuf, mut queue: mpsc::UnboundedRe
             n = async {
                 match committer.as_mut() {
                     Some((c, syncer)) => {
-                        // One commit per sync: what arrives meanwhile waits to join the next.
-                        syncer.idle().await;
+                        // One batch ahead of the disk: written while the last one syncs.
+                        syncer.room().await;
                         c.recv(&mut queued).await
                     }
                     None => std::future::pending().await,

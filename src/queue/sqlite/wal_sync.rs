@@ -8,14 +8,16 @@
 //! free while the disk works instead of blocked in `fsync` (about a tenth of its wall time on the
 //! load benchmark).
 //!
-//! The write thread takes its next batch only once the sync in flight has answered
-//! ([`Syncer::idle`]): what arrives meanwhile becomes one commit, not several. So in the
-//! gateway the stage holds one batch at a time; it still takes whatever is queued, which keeps
-//! it correct for any caller. A commit writes
-//! a WAL frame for every page it touches, and about ten pages are touched by any commit (the
-//! tail of each table and index, the database header) whatever its size, so fewer, larger
-//! commits write fewer bytes per webhook. Committing eagerly gave two to three commits per sync
-//! at 64 connections; waiting took the write thread from 18.3 to 14-15 µs per webhook.
+//! The write thread runs one batch ahead of the disk, no more ([`Syncer::room`]): it writes the
+//! next batch while the last one syncs, then waits for that sync before it takes another. A
+//! commit writes a WAL frame for every page it touches, and about ten pages are touched by any
+//! commit (the tail of each table and index, the database header) whatever its size, so fewer,
+//! larger commits write fewer bytes per webhook: committing eagerly gave two to three commits
+//! per sync at 64 connections, and waiting for every sync took the write thread from 18.3 to
+//! 14-15 µs per webhook. But waiting for every sync also left the machine idle while the disk
+//! worked, with most connections waiting on it; one batch ahead costs the write thread ~0.6 µs
+//! per webhook and gave +4.6% per second at 64 connections (docs/operations.md). The stage
+//! takes whatever is queued when a sync starts, which keeps it correct for any caller.
 //!
 //! Why one `fdatasync` of the WAL covers a commit: every frame of a commit is `pwrite`n to the
 //! WAL before the commit returns, and `fdatasync` on any descriptor of that file flushes all of
@@ -165,15 +167,15 @@ impl Syncer {
         }
     }
 
-    /// Resolves once every batch handed over is answered: the write thread waits for this
-    /// before it takes its next batch (see the module doc).
-    pub(super) async fn idle(&self) {
+    /// Resolves once at most [`AHEAD`] batches handed over are unanswered: the write thread
+    /// waits for this before it takes its next batch (see the module doc).
+    pub(super) async fn room(&self) {
         loop {
-            let woken = self.pending.none_left.notified();
+            let woken = self.pending.answered.notified();
             tokio::pin!(woken);
             // Registered before the check, so a round that ends in between still wakes us.
             woken.as_mut().enable();
-            if self.pending.count.load(Ordering::Acquire) == 0 {
+            if self.pending.count.load(Ordering::Acquire) <= AHEAD {
                 return;
             }
             woken.await;
@@ -190,19 +192,22 @@ impl Syncer {
     }
 }
 
-/// Batches handed to the sync thread and not yet answered, and a wake-up for when none are.
+/// Batches the write thread may have handed over and unanswered when it takes the next: one
+/// syncing while the next is written.
+const AHEAD: usize = 1;
+
+/// Batches handed to the sync thread and not yet answered, and a wake-up for each answer.
 #[derive(Debug, Default)]
 struct Pending {
     count: AtomicUsize,
-    none_left: Notify,
+    answered: Notify,
 }
 
 impl Pending {
-    /// Takes `n` answered batches off the count; wakes [`Syncer::idle`] when none are left.
+    /// Takes `n` answered batches off the count and wakes [`Syncer::room`].
     fn answered(&self, n: usize) {
-        if self.count.fetch_sub(n, Ordering::AcqRel) == n {
-            self.none_left.notify_waiters();
-        }
+        self.count.fetch_sub(n, Ordering::AcqRel);
+        self.answered.notify_waiters();
     }
 }
 

@@ -142,29 +142,29 @@ async fn finish_waits_until_every_batch_handed_over_is_answered() {
 }
 
 #[tokio::test]
-async fn idle_resolves_only_once_every_batch_handed_over_is_answered() {
+async fn room_lets_the_writer_run_one_batch_ahead_of_the_disk_and_no_more() {
     let within = |d| tokio::time::timeout(Duration::from_millis(d), std::future::pending::<()>());
     let (results, gate) = std_mpsc::channel::<io::Result<()>>();
     let syncer = Syncer::start(move || gate.recv().unwrap()).unwrap();
     let c = committer();
-    tokio::time::timeout(Duration::from_secs(5), syncer.idle())
-        .await
-        .expect("idle with nothing handed over");
+    let room = || tokio::time::timeout(Duration::from_secs(5), syncer.room());
+    room().await.expect("room with nothing handed over");
 
     let (w1, a1) = written(&c, 1);
-    let (w2, a2) = written(&c, 2);
     syncer.send(w1);
+    room()
+        .await
+        .expect("room for a second batch while the first syncs");
+    let (w2, a2) = written(&c, 2);
     syncer.send(w2);
     tokio::select! {
-        _ = syncer.idle() => panic!("idle while a sync is running"),
+        _ = syncer.room() => panic!("room for a third batch while two are unanswered"),
         _ = within(50) => {}
     }
     results.send(Ok(())).unwrap();
-    // The first round may have taken only the first batch: let every round finish.
+    // The first round took the first batch, or both: either way one at most is left.
+    room().await.expect("room once the first is answered");
     results.send(Ok(())).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), syncer.idle())
-        .await
-        .expect("idle once both are answered");
     assert!(answer_of(a1).await.is_ok() && answer_of(a2).await.is_ok());
     syncer.finish();
 }
@@ -175,9 +175,10 @@ async fn a_sync_thread_that_panics_does_not_leave_the_write_thread_waiting() {
     let c = committer();
     let (w, a) = written(&c, 1);
     syncer.send(w);
-    tokio::time::timeout(Duration::from_secs(5), syncer.idle())
+    syncer.send(written(&c, 2).0);
+    tokio::time::timeout(Duration::from_secs(5), syncer.room())
         .await
-        .expect("idle: the round counted as ended");
+        .expect("room: the rounds counted as ended");
     let answered = tokio::time::timeout(Duration::from_secs(5), a)
         .await
         .unwrap();
