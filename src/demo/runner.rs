@@ -44,13 +44,7 @@ pub async fn run(o: DemoOptions) -> anyhow::Result<bool> {
         }
     }
     let target = Target::new("", &Secret::new(API_KEY));
-    let (standin, standin_server) = StandIn::start(
-        target
-            .authorization()
-            .to_str()
-            .unwrap_or_default()
-            .to_owned(),
-    )?;
+    let (standin, standin_server) = StandIn::start(target.authorization().clone())?;
     tokio::spawn(standin_server);
 
     // Bind first to learn the port: the public URL (signed by some vendors, used for callback

@@ -4,6 +4,7 @@
 
 use crate::stackone::ResultValidator;
 use actix_web::dev::ServerHandle;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use std::net::TcpListener;
@@ -28,14 +29,14 @@ pub struct StandIn {
 }
 
 struct Shared {
-    authorization: String,
+    authorization: HeaderValue,
     validator: ResultValidator,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl StandIn {
     /// Starts on 127.0.0.1 (free port) expecting `authorization` (e.g. `Basic …`).
-    pub fn start(authorization: String) -> std::io::Result<(Self, actix_web::dev::Server)> {
+    pub fn start(authorization: HeaderValue) -> std::io::Result<(Self, actix_web::dev::Server)> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -79,7 +80,7 @@ async fn patch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) ->
             .unwrap_or("")
             .to_owned()
     };
-    if header("authorization") != shared.authorization {
+    if req.headers().get(header::AUTHORIZATION) != Some(&shared.authorization) {
         return HttpResponse::Unauthorized()
             .json(json!({"statusCode": 401, "message": "Unauthorized"}));
     }
