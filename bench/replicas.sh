@@ -10,10 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONN=${2:-128}
-OUT="bench/out/replicas-$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$OUT"/{up,relay,lb}/{logs,tmp}
-OUT="$(cd "$OUT" && pwd)"
-command -v nginx >/dev/null && command -v wrk >/dev/null || apt-get install -y -qq nginx wrk >/dev/null
+. bench/lib.sh
+bench_out replicas- up relay lb
+bench_tools
 cargo build --profile dist --locked --bin assessment-relay >&2
 BIN="$PWD/target/dist/assessment-relay"
 SECRET=bench-secret-0123456789

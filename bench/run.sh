@@ -29,11 +29,9 @@ DUR=${1:-10}
 CONN=${2:-64}
 THREADS=${3:-1}
 ROUNDS=${ROUNDS:-1}
-OUT="bench/out/$(date +%Y%m%d-%H%M%S)"
-mkdir -p "$OUT"/{up,relay}/{logs,tmp}
-OUT="$(cd "$OUT" && pwd)"
-
-command -v nginx >/dev/null && command -v wrk >/dev/null || { apt-get install -y -qq nginx wrk >/dev/null; }
+. bench/lib.sh
+bench_out "" up relay
+bench_tools
 # BENCH_BIN=path benchmarks another build (say, main's binary against a branch's) instead.
 if [ -n "${BENCH_BIN:-}" ]; then BIN="$BENCH_BIN"; else
   cargo build --profile dist --locked --bin assessment-relay >&2

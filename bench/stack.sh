@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The chosen stack's own ceiling: the baseline's nginx relay beside a bare actix-web + awc relay
+# (examples/bare_relay.rs: POST in, PATCH out, the upstream's status back; no verification,
+# translation or storage), in the same run, same wrk script and events, same upstream. What the
+# bare relay costs beside nginx is what actix-web and awc cost; the rest of the gateway's gap
+# (bench/run.sh) is its own work.
+#
+#   bench/stack.sh [DURATION_S=10] [CONNECTIONS=64]      ROUNDS=n (default 2), relays in turn
+#
+# Both relays answer only after the upstream did, so wrk's rate is the delivered rate. Prints,
+# per run: requests/s, p50/p99, and over 3 s of steady load the relay's, the upstream's and
+# wrk's CPU per request (µs, /proc schedstat) and the share of the machine idle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DUR=${1:-10}
+CONN=${2:-64}
+ROUNDS=${ROUNDS:-2}
+. bench/lib.sh
+bench_out stack- up relay
+bench_tools
+cargo build --profile dist --locked --example bare_relay >&2
+EVENTS="$OUT/events.tsv"
+python3 bench/gen_events.py $(( DUR * 50000 + 20000 )) bench-secret-0123456789 "$EVENTS"
+
+cleanup() {
+  for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
+  [ -n "${BARE:-}" ] && kill "$BARE" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -f "$EVENTS"
+}
+trap cleanup EXIT
+
+nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up/up.pid; worker_processes 1;"
+nginx -p "$OUT/relay/" -c "$PWD/bench/nginx-relay.conf" -g "pid $OUT/relay/relay.pid; worker_processes 1;"
+BARE_LISTEN=127.0.0.1:18092 BARE_UPSTREAM=http://127.0.0.1:18081 target/dist/examples/bare_relay > "$OUT/bare.log" 2>&1 &
+BARE=$!
+sleep 1
+UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)
+NGINX_WORKER=$(pgrep -P "$(cat "$OUT/relay/relay.pid")" | head -1)
+
+cpu_ns() { local f ns rest s=0; for f in /proc/"$1"/task/*/schedstat; do read -r ns rest < "$f" && s=$(( s + ns )); done; echo "$s"; }
+jiffies() { local cpu u n s i w irq sirq st rest; read -r cpu u n s i w irq sirq st rest < /proc/stat; echo "$(( i + w )) $(( u + n + s + i + w + irq + sirq + st ))"; }
+
+run() { # label url relay_pid
+  WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d2s -s bench/events.lua "$2" >/dev/null
+  sleep 1
+  WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$2" > "$OUT/$1.wrk.txt" &
+  local w=$! a u c j t0 a2 u2 c2 j2 t1
+  sleep $(( DUR / 2 ))   # wrk loads its events first: measure once it is sending
+  a=$(cpu_ns "$3"); u=$(cpu_ns "$UP_WORKER"); c=$(cpu_ns "$w"); j=$(jiffies); t0=$EPOCHREALTIME
+  sleep 3
+  a2=$(cpu_ns "$3"); u2=$(cpu_ns "$UP_WORKER"); c2=$(cpu_ns "$w"); j2=$(jiffies); t1=$EPOCHREALTIME
+  wait "$w"
+  python3 - "$1" "$(grep '^RESULT' "$OUT/$1.wrk.txt")" "$a $a2" "$u $u2" "$c $c2" "$j $j2" "$t0 $t1" <<'PY' | tee -a "$OUT/summary.txt"
+import sys
+label, result, relay, up, wrk, jif, t = sys.argv[1:]
+r = {k: float(v) for k, v in (p.split("=") for p in result.split()[1:])}
+n = r["rps"] * (lambda a, b: b - a)(*map(float, t.split()))   # requests in the window
+us = lambda s: (lambda a, b: (b - a) / 1e3 / n)(*map(int, s.split()))
+i0, a0, i1, a1 = map(int, jif.split())
+print(f"{label:12} {r['rps']:>8.0f}/s  p50 {r['p50_us']/1000:.2f} ms  p99 {r['p99_us']/1000:.2f} ms  "
+      f"CPU per request: relay {us(relay):.1f} µs, upstream {us(up):.1f}, wrk {us(wrk):.1f}; "
+      f"idle {100 * (i1 - i0) / (a1 - a0):.1f}%")
+print(f"RPS {label} {r['rps']:.0f}")
+PY
+}
+
+for R in $(seq "$ROUNDS"); do
+  if (( R % 2 )); then
+    run nginx http://127.0.0.1:18080/webhooks/x "$NGINX_WORKER"; run actix+awc http://127.0.0.1:18092/webhooks/x "$BARE"
+  else
+    run actix+awc http://127.0.0.1:18092/webhooks/x "$BARE"; run nginx http://127.0.0.1:18080/webhooks/x "$NGINX_WORKER"
+  fi
+done
+python3 - "$OUT/summary.txt" <<'PY'
+import sys, statistics
+runs = [l.split()[1:] for l in open(sys.argv[1]) if l.startswith("RPS ")]
+nginx = [float(v) for k, v in runs if k == "nginx"]
+bare = [float(v) for k, v in runs if k != "nginx"]
+ratios = [b / n for n, b in zip(nginx, bare)]
+print("bare actix-web + awc relay / nginx relay, by round:", ", ".join(f"{x:.2f}" for x in ratios),
+      f"(median {statistics.median(ratios):.2f})")
+PY
