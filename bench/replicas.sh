@@ -15,9 +15,8 @@ bench_out replicas- up relay lb
 bench_tools
 cargo build --profile dist --locked --bin assessment-relay >&2
 BIN="$PWD/target/dist/assessment-relay"
-SECRET=bench-secret-0123456789
 EVENTS="$OUT/events.tsv"
-python3 bench/gen_events.py $(( DUR * 40000 + 20000 )) "$SECRET" "$EVENTS"
+bench_events $(( DUR * 40000 + 20000 )) "$EVENTS"
 PGURL=$(scripts/pg-start.sh 55500 /tmp/relay-bench-pg)
 PIDS=()
 cleanup() {

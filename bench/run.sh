@@ -39,15 +39,14 @@ if [ -n "${BENCH_BIN:-}" ]; then BIN="$BENCH_BIN"; else
 fi
 
 # Distinct events: enough for the gateway to never repeat one (sized for 50k/s).
-SECRET=bench-secret-0123456789
 EVENTS="$OUT/events.tsv"
 N=$(( DUR * 50000 + 20000 ))
-python3 bench/gen_events.py "$N" "$SECRET" "$EVENTS"
+bench_events "$N" "$EVENTS"
 # The gateway's warm-up events: distinct from the measured ones (ids from N on), so the measured
 # run still takes no duplicate shortcut.
 WARM_S=2
 WARM_EVENTS="$OUT/warm-events.tsv"
-FIRST=$N python3 bench/gen_events.py $(( WARM_S * 50000 )) "$SECRET" "$WARM_EVENTS"
+FIRST=$N bench_events $(( WARM_S * 50000 )) "$WARM_EVENTS"
 
 cleanup() {
   for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done

@@ -20,7 +20,7 @@ bench_out stack- up relay
 bench_tools
 cargo build --profile dist --locked --example bare_relay >&2
 EVENTS="$OUT/events.tsv"
-python3 bench/gen_events.py $(( DUR * 50000 + 20000 )) bench-secret-0123456789 "$EVENTS"
+bench_events $(( DUR * 50000 + 20000 )) "$EVENTS"
 
 cleanup() {
   for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
