@@ -15,6 +15,9 @@ cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONN=${2:-64}
 ROUNDS=${ROUNDS:-2}
+# wrk sends from ~3 s after it starts (it loads its events first) until DUR s later; the CPU
+# window, DUR/2 to DUR/2 + 3 s after it starts, falls inside that only from 6 s on.
+(( DUR >= 6 )) || { echo "stack.sh: DURATION_S must be at least 6" >&2; exit 2; }
 . bench/lib.sh
 bench_out stack- up relay
 bench_tools
@@ -46,7 +49,7 @@ run() { # label url relay_pid
   sleep 1
   WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$2" > "$OUT/$1.wrk.txt" &
   local w=$! a u c j t0 a2 u2 c2 j2 t1
-  sleep $(( DUR / 2 ))   # wrk loads its events first: measure once it is sending
+  sleep $(( DUR / 2 ))
   a=$(cpu_ns "$3"); u=$(cpu_ns "$UP_WORKER"); c=$(cpu_ns "$w"); j=$(jiffies); t0=$EPOCHREALTIME
   sleep 3
   a2=$(cpu_ns "$3"); u2=$(cpu_ns "$UP_WORKER"); c2=$(cpu_ns "$w"); j2=$(jiffies); t1=$EPOCHREALTIME
@@ -55,7 +58,7 @@ run() { # label url relay_pid
 import sys
 label, result, relay, up, wrk, jif, t = sys.argv[1:]
 r = {k: float(v) for k, v in (p.split("=") for p in result.split()[1:])}
-n = r["rps"] * (lambda a, b: b - a)(*map(float, t.split()))   # requests in the window
+n = r["rps"] * (lambda a, b: b - a)(*map(float, t.split()))   # requests in the window, at the run's mean rate
 us = lambda s: (lambda a, b: (b - a) / 1e3 / n)(*map(int, s.split()))
 i0, a0, i1, a1 = map(int, jif.split())
 print(f"{label:12} {r['rps']:>8.0f}/s  p50 {r['p50_us']/1000:.2f} ms  p99 {r['p99_us']/1000:.2f} ms  "
