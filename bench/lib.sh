@@ -1,4 +1,5 @@
-# Sourced by bench/*.sh: the run's output folder, the events and the tools every benchmark needs.
+# Sourced by bench/*.sh: the run's output folder, the events, the tools and the nginx processes every
+# benchmark needs.
 
 # What the bench vendor (bench/mappings/bench.json) signs with: the events and the gateway's
 # RELAY_SECRET_BENCH.
@@ -27,4 +28,22 @@ bench_events() {
 # nginx (the relay, the upstream, the load balancer) and wrk (the load).
 bench_tools() {
   command -v nginx >/dev/null && command -v wrk >/dev/null || apt-get install -y -qq nginx wrk >/dev/null
+}
+
+# bench_nginx NAME CONF: starts nginx (one worker) with the prefix $OUT/NAME/ and the pid file
+# $OUT/NAME/NAME.pid.
+bench_nginx() {
+  nginx -p "$OUT/$1/" -c "$2" -g "pid $OUT/$1/$1.pid; worker_processes 1;"
+}
+
+# bench_baseline: the baseline's nginx relay (prefix relay/) and the counting upstream (up/).
+bench_baseline() {
+  bench_nginx up "$PWD/bench/nginx-upstream-counting.conf"
+  bench_nginx relay "$PWD/bench/nginx-relay.conf"
+}
+
+# bench_nginx_stop: stops every nginx that bench_nginx started (for the scripts' EXIT traps).
+bench_nginx_stop() {
+  local p
+  for p in "$OUT"/*/*.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
 }

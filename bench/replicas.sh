@@ -20,15 +20,14 @@ bench_events $(( DUR * 40000 + 20000 )) "$EVENTS"
 PGURL=$(scripts/pg-start.sh 55500 /tmp/relay-bench-pg)
 PIDS=()
 cleanup() {
-  for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid "$OUT"/lb/lb.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
+  bench_nginx_stop
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   # As bench/run.sh: the events file and the database are made anew by every run.
   rm -f "$EVENTS"
   scripts/pg-stop.sh 55500 /tmp/relay-bench-pg --purge >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up/up.pid; worker_processes 1;"
-nginx -p "$OUT/relay/" -c "$PWD/bench/nginx-relay.conf" -g "pid $OUT/relay/relay.pid; worker_processes 1;"
+bench_baseline
 sleep 0.5
 UPLOG="$OUT/up/logs/upstream-access.log"
 now_ms() { date +%s%3N; }
@@ -72,7 +71,7 @@ http {
 }
 CONF
   [ -f "$OUT/lb/lb.pid" ] && kill -QUIT "$(cat "$OUT/lb/lb.pid")" && sleep 0.5
-  nginx -p "$OUT/lb/" -c "$OUT/lb/lb.conf" -g "pid $OUT/lb/lb.pid; worker_processes 1;"
+  bench_nginx lb "$OUT/lb/lb.conf"
   sleep 1
   T1=$(now_ms)
   GW=$(load http://127.0.0.1:18090/webhooks/bench)

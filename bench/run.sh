@@ -49,7 +49,7 @@ WARM_EVENTS="$OUT/warm-events.tsv"
 FIRST=$N bench_events $(( WARM_S * 50000 )) "$WARM_EVENTS"
 
 cleanup() {
-  for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
+  bench_nginx_stop
   [ -n "${GW:-}" ] && kill "$GW" 2>/dev/null || true
   wait 2>/dev/null || true
   # The events (~1 GB) and the gateway's database are made anew by every run: without this,
@@ -58,8 +58,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up/up.pid; worker_processes 1;"
-nginx -p "$OUT/relay/" -c "$PWD/bench/nginx-relay.conf" -g "pid $OUT/relay/relay.pid; worker_processes 1;"
+bench_baseline
 sleep 0.5
 UPLOG="$OUT/up/logs/upstream-access.log"
 UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)   # worker_processes 1

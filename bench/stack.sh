@@ -26,15 +26,14 @@ EVENTS="$OUT/events.tsv"
 bench_events $(( DUR * 50000 + 20000 )) "$EVENTS"
 
 cleanup() {
-  for p in "$OUT"/up/up.pid "$OUT"/relay/relay.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
+  bench_nginx_stop
   [ -n "${BARE:-}" ] && kill "$BARE" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -f "$EVENTS"
 }
 trap cleanup EXIT
 
-nginx -p "$OUT/up/" -c "$PWD/bench/nginx-upstream-counting.conf" -g "pid $OUT/up/up.pid; worker_processes 1;"
-nginx -p "$OUT/relay/" -c "$PWD/bench/nginx-relay.conf" -g "pid $OUT/relay/relay.pid; worker_processes 1;"
+bench_baseline
 BARE_LISTEN=127.0.0.1:18092 BARE_UPSTREAM=http://127.0.0.1:18081 target/dist/examples/bare_relay > "$OUT/bare.log" 2>&1 &
 BARE=$!
 sleep 1

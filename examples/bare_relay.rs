@@ -1,4 +1,4 @@
-//! The chosen stack's own ceiling, for `bench/run.sh BARE=1`: an actix-web server that relays
+//! The chosen stack's own ceiling, for `bench/stack.sh`: an actix-web server that relays
 //! `POST /webhooks/x` as `PATCH {upstream}/api/items/x` with awc and answers with the upstream's
 //! status, like `../shared/bench-baseline/nginx-relay.conf`. It verifies, translates and stores
 //! nothing, so what it costs beside nginx is what actix-web and awc cost; the gateway does all
