@@ -47,3 +47,23 @@ bench_nginx_stop() {
   local p
   for p in "$OUT"/*/*.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
 }
+
+# Readers of the CPU counters, built-ins only (no subshell, no fork: a sampler that forks adds
+# load of its own to what it measures); each sets a variable rather than printing.
+# cpu_ns PID: CPU_NS, the CPU time (ns) of all of PID's threads (/proc schedstat).
+cpu_ns() {
+  local f ns rest
+  CPU_NS=0
+  for f in /proc/"$1"/task/*/schedstat; do
+    read -r ns rest 2>/dev/null < "$f" && CPU_NS=$(( CPU_NS + ns ))
+  done
+}
+
+# jiffies: IDLE_J, the machine's jiffies idle or waiting for the disk, and ALL_J, all of them
+# (/proc/stat).
+jiffies() {
+  local cpu u n s i w irq sirq st rest
+  read -r cpu u n s i w irq sirq st rest < /proc/stat
+  IDLE_J=$(( i + w ))
+  ALL_J=$(( u + n + s + i + w + irq + sirq + st ))
+}

@@ -74,18 +74,15 @@ load() { # url label
 # wrk and of the upstream's worker, and the machine's jiffies idle or waiting for the disk and in
 # all (/proc/stat). The load generator and the upstream share the cores with what they measure,
 # so their cost per request, and what is left idle, are part of the result.
-# Shell built-ins only: a sampler that forks would add load of its own to what it measures.
+# (bench/lib.sh's readers: no fork.)
 sample_cpu() {
-  local f ns rest sum up cpu u n s i w irq sirq st
+  local wrk_ns
   while [ -d "/proc/$1" ]; do
-    sum=0
-    for f in /proc/"$1"/task/*/schedstat; do
-      read -r ns rest 2>/dev/null < "$f" && sum=$(( sum + ns ))
-    done
-    up=0
-    read -r up rest 2>/dev/null < "/proc/$UP_WORKER/schedstat" || true
-    read -r cpu u n s i w irq sirq st rest < /proc/stat
-    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $sum $up $(( i + w )) $(( u + n + s + i + w + irq + sirq + st ))"
+    cpu_ns "$1"
+    wrk_ns=$CPU_NS
+    cpu_ns "$UP_WORKER"
+    jiffies
+    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $wrk_ns $CPU_NS $IDLE_J $ALL_J"
     sleep 0.25
   done
 }

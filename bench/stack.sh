@@ -40,29 +40,36 @@ sleep 1
 UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)
 NGINX_WORKER=$(pgrep -P "$(cat "$OUT/relay/relay.pid")" | head -1)
 
-cpu_ns() { local f ns rest s=0; for f in /proc/"$1"/task/*/schedstat; do read -r ns rest < "$f" && s=$(( s + ns )); done; echo "$s"; }
-jiffies() { local cpu u n s i w irq sirq st rest; read -r cpu u n s i w irq sirq st rest < /proc/stat; echo "$(( i + w )) $(( u + n + s + i + w + irq + sirq + st ))"; }
+# "relay_ns upstream_ns wrk_ns idle_jiffies all_jiffies" now, for wrk $2 and relay $1.
+counters() {
+  local r u
+  cpu_ns "$1"; r=$CPU_NS
+  cpu_ns "$UP_WORKER"; u=$CPU_NS
+  cpu_ns "$2"
+  jiffies
+  echo "$r $u $CPU_NS $IDLE_J $ALL_J"
+}
 
 run() { # label url relay_pid
   WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d2s -s bench/events.lua "$2" >/dev/null
   sleep 1
   WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$2" > "$OUT/$1.wrk.txt" &
-  local w=$! a u c j t0 a2 u2 c2 j2 t1
+  local w=$! before after t0 t1
   sleep $(( DUR / 2 ))
-  a=$(cpu_ns "$3"); u=$(cpu_ns "$UP_WORKER"); c=$(cpu_ns "$w"); j=$(jiffies); t0=$EPOCHREALTIME
+  before=$(counters "$3" "$w"); t0=$EPOCHREALTIME
   sleep 3
-  a2=$(cpu_ns "$3"); u2=$(cpu_ns "$UP_WORKER"); c2=$(cpu_ns "$w"); j2=$(jiffies); t1=$EPOCHREALTIME
+  after=$(counters "$3" "$w"); t1=$EPOCHREALTIME
   wait "$w"
-  python3 - "$1" "$(grep '^RESULT' "$OUT/$1.wrk.txt")" "$a $a2" "$u $u2" "$c $c2" "$j $j2" "$t0 $t1" <<'PY' | tee -a "$OUT/summary.txt"
+  python3 - "$1" "$(grep '^RESULT' "$OUT/$1.wrk.txt")" "$before" "$after" "$t0 $t1" <<'PY' | tee -a "$OUT/summary.txt"
 import sys
-label, result, relay, up, wrk, jif, t = sys.argv[1:]
+label, result, before, after, t = sys.argv[1:]
 r = {k: float(v) for k, v in (p.split("=") for p in result.split()[1:])}
 n = r["rps"] * (lambda a, b: b - a)(*map(float, t.split()))   # requests in the window, at the run's mean rate
-us = lambda s: (lambda a, b: (b - a) / 1e3 / n)(*map(int, s.split()))
-i0, a0, i1, a1 = map(int, jif.split())
+relay, up, wrk, idle, total = (b - a for a, b in zip(map(int, before.split()), map(int, after.split())))
+us = lambda ns: ns / 1e3 / n
 print(f"{label:12} {r['rps']:>8.0f}/s  p50 {r['p50_us']/1000:.2f} ms  p99 {r['p99_us']/1000:.2f} ms  "
       f"CPU per request: relay {us(relay):.1f} µs, upstream {us(up):.1f}, wrk {us(wrk):.1f}; "
-      f"idle {100 * (i1 - i0) / (a1 - a0):.1f}%")
+      f"idle {100 * idle / total:.1f}%")
 print(f"RPS {label} {r['rps']:.0f}")
 PY
 }
