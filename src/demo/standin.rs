@@ -4,7 +4,7 @@
 
 use crate::stackone::ResultValidator;
 use actix_web::dev::ServerHandle;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{HeaderValue, AUTHORIZATION};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 use std::net::TcpListener;
@@ -80,7 +80,7 @@ async fn patch(req: HttpRequest, body: web::Bytes, shared: web::Data<Shared>) ->
             .unwrap_or("")
             .to_owned()
     };
-    if req.headers().get(header::AUTHORIZATION) != Some(&shared.authorization) {
+    if req.headers().get(AUTHORIZATION) != Some(&shared.authorization) {
         return HttpResponse::Unauthorized()
             .json(json!({"statusCode": 401, "message": "Unauthorized"}));
     }
