@@ -42,10 +42,12 @@ bench_baseline() {
   bench_nginx relay "$PWD/bench/nginx-relay.conf"
 }
 
-# bench_nginx_stop: stops every nginx that bench_nginx started (for the scripts' EXIT traps).
+# bench_nginx_stop [NAME...]: stops the nginx bench_nginx started as each NAME, or, with no NAME,
+# every one (for the scripts' EXIT traps).
 bench_nginx_stop() {
-  local p
-  for p in "$OUT"/*/*.pid; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
+  local p n pids=("$OUT"/*/*.pid)
+  if [ $# -gt 0 ]; then pids=(); for n in "$@"; do pids+=("$OUT/$n/$n.pid"); done; fi
+  for p in "${pids[@]}"; do [ -f "$p" ] && kill -QUIT "$(cat "$p")" 2>/dev/null || true; done
 }
 
 # Readers of the CPU counters, built-ins only (no subshell, no fork: a sampler that forks adds
@@ -66,4 +68,14 @@ jiffies() {
   read -r cpu u n s i w irq sirq st rest < /proc/stat
   IDLE_J=$(( i + w ))
   ALL_J=$(( u + n + s + i + w + irq + sirq + st ))
+}
+
+# counters PID...: COUNTERS, "ns_1 … ns_n idle all": each PID's CPU time (cpu_ns), then the
+# machine's jiffies (jiffies).
+counters() {
+  local pid
+  COUNTERS=""
+  for pid in "$@"; do cpu_ns "$pid"; COUNTERS+="$CPU_NS "; done
+  jiffies
+  COUNTERS+="$IDLE_J $ALL_J"
 }

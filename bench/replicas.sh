@@ -70,7 +70,7 @@ http {
     location / { proxy_pass http://relays; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }
 CONF
-  [ -f "$OUT/lb/lb.pid" ] && kill -QUIT "$(cat "$OUT/lb/lb.pid")" && sleep 0.5
+  [ -f "$OUT/lb/lb.pid" ] && bench_nginx_stop lb && sleep 0.5
   bench_nginx lb "$OUT/lb/lb.conf"
   sleep 1
   T1=$(now_ms)

@@ -76,13 +76,9 @@ load() { # url label
 # so their cost per request, and what is left idle, are part of the result.
 # (bench/lib.sh's readers: no fork.)
 sample_cpu() {
-  local wrk_ns
   while [ -d "/proc/$1" ]; do
-    cpu_ns "$1"
-    wrk_ns=$CPU_NS
-    cpu_ns "$UP_WORKER"
-    jiffies
-    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $wrk_ns $CPU_NS $IDLE_J $ALL_J"
+    counters "$1" "$UP_WORKER"
+    echo "$(( ${EPOCHREALTIME/./} / 1000 )) $COUNTERS"
     sleep 0.25
   done
 }

@@ -40,25 +40,15 @@ sleep 1
 UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)
 NGINX_WORKER=$(pgrep -P "$(cat "$OUT/relay/relay.pid")" | head -1)
 
-# "relay_ns upstream_ns wrk_ns idle_jiffies all_jiffies" now, for wrk $2 and relay $1.
-counters() {
-  local r u
-  cpu_ns "$1"; r=$CPU_NS
-  cpu_ns "$UP_WORKER"; u=$CPU_NS
-  cpu_ns "$2"
-  jiffies
-  echo "$r $u $CPU_NS $IDLE_J $ALL_J"
-}
-
 run() { # label url relay_pid
   WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d2s -s bench/events.lua "$2" >/dev/null
   sleep 1
   WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$2" > "$OUT/$1.wrk.txt" &
   local w=$! before after t0 t1
   sleep $(( DUR / 2 ))
-  before=$(counters "$3" "$w"); t0=$EPOCHREALTIME
+  counters "$3" "$UP_WORKER" "$w"; before=$COUNTERS; t0=$EPOCHREALTIME
   sleep 3
-  after=$(counters "$3" "$w"); t1=$EPOCHREALTIME
+  counters "$3" "$UP_WORKER" "$w"; after=$COUNTERS; t1=$EPOCHREALTIME
   wait "$w"
   python3 - "$1" "$(grep '^RESULT' "$OUT/$1.wrk.txt")" "$before" "$after" "$t0 $t1" <<'PY' | tee -a "$OUT/summary.txt"
 import sys
