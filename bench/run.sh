@@ -7,7 +7,7 @@
 #   bench/run.sh [DURATION_S=10] [CONNECTIONS=64] [THREADS=1]     (BENCH_BIN=path: another build)
 #
 # IDS=random: order and event ids like real ones (in no order) instead of counting up; see
-# bench/gen_events.py. The figures in docs/operations.md give both.
+# bench/gen_events.py. The figures in docs/performance.md give both.
 # IDS=same: one event id for all (bodies differ): after the warm-up's first event, the gateway
 # answers every request as a duplicate, so the run measures its front half alone (verification,
 # translation, validation, the dedupe look-up), with nothing stored or delivered.

@@ -90,6 +90,7 @@ fn every_variable_the_docs_and_readme_mention_exists() {
         "docs/configuration.md",
         "README.md",
         "docs/operations.md",
+        "docs/performance.md",
         "docs/correlation.md",
         "docs/errors.md",
     ] {

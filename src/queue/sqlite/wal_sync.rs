@@ -16,7 +16,7 @@
 //! per sync at 64 connections, and waiting for every sync took the write thread from 18.3 to
 //! 14-15 µs per webhook. But waiting for every sync also left the machine idle while the disk
 //! worked, with most connections waiting on it; one batch ahead costs the write thread ~0.6 µs
-//! per webhook and gave +5.4% per second at 64 connections (docs/operations.md). The stage
+//! per webhook and gave +5.4% per second at 64 connections (docs/performance.md). The stage
 //! takes whatever is queued when a sync starts, which keeps it correct for any caller.
 //!
 //! Why one `fdatasync` of the WAL covers a commit: every frame of a commit is `pwrite`n to the
