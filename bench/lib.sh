@@ -42,6 +42,11 @@ bench_baseline() {
   bench_nginx relay "$PWD/bench/nginx-relay.conf"
 }
 
+# bench_nginx_worker NAME: the pid of the worker of the nginx started as NAME (one worker each).
+bench_nginx_worker() {
+  pgrep -P "$(cat "$OUT/$1/$1.pid")" | head -1
+}
+
 # bench_nginx_stop [NAME...]: stops the nginx bench_nginx started as each NAME, or, with no NAME,
 # every one (for the scripts' EXIT traps).
 bench_nginx_stop() {

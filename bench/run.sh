@@ -61,7 +61,7 @@ trap cleanup EXIT
 bench_baseline
 sleep 0.5
 UPLOG="$OUT/up/logs/upstream-access.log"
-UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)   # worker_processes 1
+UP_WORKER=$(bench_nginx_worker up)
 
 load() { # url label
   WRK_THREADS=$THREADS EVENTS_FILE="$EVENTS" wrk -t"$THREADS" -c"$CONN" -d"${DUR}s" --latency -s bench/events.lua "$1" > "$OUT/$2.wrk.txt" &

@@ -37,8 +37,8 @@ bench_baseline
 BARE_LISTEN=127.0.0.1:18092 BARE_UPSTREAM=http://127.0.0.1:18081 target/dist/examples/bare_relay > "$OUT/bare.log" 2>&1 &
 BARE=$!
 sleep 1
-UP_WORKER=$(pgrep -P "$(cat "$OUT/up/up.pid")" | head -1)
-NGINX_WORKER=$(pgrep -P "$(cat "$OUT/relay/relay.pid")" | head -1)
+UP_WORKER=$(bench_nginx_worker up)
+NGINX_WORKER=$(bench_nginx_worker relay)
 
 run() { # label url relay_pid
   WRK_THREADS=1 EVENTS_FILE="$EVENTS" wrk -t1 -c"$CONN" -d2s -s bench/events.lua "$2" >/dev/null
